@@ -1,0 +1,172 @@
+"""The command line: parse, build a Config, run the pipeline, write. Nothing else lives here."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import IO, Any
+
+import click
+
+from cleanseed import __version__
+from cleanseed.config import default_jobs, load_config
+from cleanseed.errors import CleanseedError, ExitStatus
+from cleanseed.pipeline import run
+from cleanseed.readers import read_sources
+from cleanseed.stats import Stats
+from cleanseed.writer import to_line
+
+CLEAN_HELP = """Clean documents into de-duplicated JSONL on standard output.
+
+INPUT is any number of files, folders (read recursively, in sorted order), globs, or - for
+standard input (the default). Formats: plain text (.txt: one document per file), JSONL
+(.jsonl/.ndjson: one document per line, text in the "text" field), HTML (.html) and WARC
+(.warc), each optionally gzip- or zstd-compressed; unknown extensions are sniffed.
+
+\b
+Examples:
+  cleanseed clean article.txt other.txt
+  zcat crawl.jsonl.gz | cleanseed clean - | jq -r .text
+  cleanseed clean --mark --text-field content dump.jsonl.zst > marked.jsonl
+  cleanseed clean pages/ --no-dedup -q > extracted.jsonl
+
+Each output line has id, source, text, title, author, date, url and removed (what was
+taken out: boilerplate with its rule, or duplicate with the paragraph it repeats).
+A summary of what was removed goes to standard error.
+"""
+
+
+class Progress:
+    """A one-line progress display on a terminal: documents, megabytes, rate."""
+
+    def __init__(self, stream: IO[str], enabled: bool) -> None:
+        import time
+
+        self.stream, self.enabled, self._time = stream, enabled, time.monotonic
+        self.start = self.last = self._time()
+
+    def update(self, stats: Stats) -> None:
+        if not self.enabled:
+            return
+        now = self._time()
+        if now - self.last < 0.2:
+            return
+        self.last = now
+        rate = stats.docs_in / max(1e-9, now - self.start)
+        self.stream.write(
+            f"\rcleanseed: {stats.docs_in} docs, {stats.bytes_out / 1e6:.1f} MB out, {rate:.0f} docs/s "
+        )
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cleanseed")
+def main() -> None:
+    """cleanseed: scraped documents in, clean de-duplicated JSONL out.
+
+    Run `cleanseed clean --help` for the options and examples.
+    """
+
+
+@main.command(help=CLEAN_HELP)
+@click.argument("inputs", nargs=-1, metavar="[INPUT]...")
+@click.option(
+    "--text-field", default=None, metavar="NAME", help="JSONL field holding the text [default: text]."
+)
+@click.option(
+    "--mark", is_flag=True, default=None, help="Keep duplicates in text; list them under `duplicates`."
+)
+@click.option("--no-dedup", "dedup", flag_value=False, default=None, help="Skip the near-duplicate stage.")
+@click.option("--no-furniture", "furniture", flag_value=False, default=None, help="Keep site furniture.")
+@click.option(
+    "--drop-duplicate-docs",
+    is_flag=True,
+    default=None,
+    help="Leave out documents whose whole body repeats earlier ones.",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    default=None,
+    help="Similarity that confirms a duplicate [default: 0.5].",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes [default: the machine's cores].",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="TOML file of settings ([clean], [dedup]).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary.")
+@click.option("--strict", is_flag=True, default=None, help="Exit 3 when any document failed.")
+def clean(inputs: tuple[str, ...], config_path: str | None, quiet: bool, **flags: Any) -> None:
+    dedup = flags.pop("dedup")
+    overrides = dict(flags, enabled=dedup)
+    stdout = sys.stdout.buffer
+    stderr = sys.stderr
+    if not inputs:
+        if sys.stdin.isatty():
+            raise click.UsageError(
+                "no INPUT given and standard input is a terminal; name files or pipe data in"
+            )
+        inputs = ("-",)
+    try:
+        config = load_config(config_path, **overrides)
+        if flags.get("jobs") is None and config_path is None:
+            config = load_config(None, **dict(overrides, jobs=default_jobs()))
+    except CleanseedError as exc:
+        raise click.ClickException(str(exc)) from exc
+    stats = Stats()
+    progress = Progress(stderr, enabled=not quiet and stderr.isatty())
+    mark, drop = config.dedup.mark, config.dedup.drop_duplicate_docs
+    try:
+        for rec in run(read_sources(inputs, config.text_field), config):
+            stats.count(rec)
+            if rec.error is not None:
+                print(f"cleanseed: {rec.source}: {rec.error}", file=stderr)
+            elif drop and rec.duplicate_of is not None:
+                stats.docs_dropped += 1
+            else:
+                line = to_line(rec, mark)
+                stdout.write(line)
+                stats.docs_out += 1
+                stats.bytes_out += len(line)
+            progress.update(stats)
+        stdout.flush()
+    except BrokenPipeError:
+        _quiet_pipe()
+        sys.exit(ExitStatus.OK)
+    except KeyboardInterrupt:
+        progress.close()
+        try:
+            stdout.flush()
+        except BrokenPipeError:
+            _quiet_pipe()
+        print("cleanseed: interrupted", file=stderr)
+        sys.exit(ExitStatus.INTERRUPTED)
+    except CleanseedError as exc:
+        progress.close()
+        raise click.ClickException(str(exc)) from exc
+    progress.close()
+    if not quiet:
+        stats.write_summary(stderr)
+    if config.strict and stats.docs_failed:
+        sys.exit(ExitStatus.RECORD_FAILED)
+
+
+def _quiet_pipe() -> None:
+    """After a closed pipe: point stdout at /dev/null so the interpreter's final flush is silent."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

@@ -1,0 +1,341 @@
+"""Near-duplicate passages: shingles, MinHash signatures, and the stage that removes repeats.
+
+Decisions are made sentence by sentence inside each paragraph, against every sentence kept
+earlier in the run (the index), so a rewrite that appends new sentences keeps them and loses
+only the repeated ones. The paragraph stays the unit of output.
+
+Signatures are datasketch-compatible: the "affine32" scheme of datasketch 2.x (MurmurHash3
+fmix32 pre-mix, then a*h+b mod 2^32 with the permutations of `numpy.random.RandomState(seed)`),
+computed for a whole document at once with numpy. A `datasketch.MinHash(num_perm, seed,
+hashfunc=lambda h: h)` updated with the shingle hashes of `shingle_hashes` gives the same values.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import xxhash
+
+from cleanseed.config import DedupConfig
+from cleanseed.normalize import split_sentences
+from cleanseed.record import Record
+
+# ---- normalization before shingling ----
+
+_ACRONYM_DOTS = re.compile(r"\b(?:[A-Za-z]\.){2,}")
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_CONNECTORS = frozenset({"of", "and", "the", "for", "de", "des", "du", "da", "do", "der", "la", "le", "&"})
+_OUR_KEEP = frozenset(
+    {"four", "hour", "your", "pour", "tour", "flour", "sour", "dour", "detour", "contour", "devour", "amour"}
+)
+_SPELLING = {
+    "defence": "defense",
+    "offence": "offense",
+    "licence": "license",
+    "pretence": "pretense",
+    "programme": "program",
+    "programmes": "programs",
+    "grey": "gray",
+    "cheque": "check",
+    "tyre": "tire",
+    "tyres": "tires",
+    "kerb": "curb",
+    "aluminium": "aluminum",
+    "mum": "mom",
+    "whilst": "while",
+    "amongst": "among",
+}
+
+
+def _spelling(word: str) -> str:
+    """British and American spellings folded to one form (applied to both sides alike)."""
+    word = _SPELLING.get(word, word)
+    n = len(word)
+    if n >= 5 and word.endswith("our") and word not in _OUR_KEEP:
+        return word[:-3] + "or"
+    if n >= 6 and word.endswith(("ours", "oured", "ouring")) and word.rstrip("sedring")[-3:] == "our":
+        return word.replace("our", "or", 1) if word.count("our") == 1 else word
+    if n >= 5 and word.endswith("tre"):
+        return word[:-3] + "ter"
+    if n >= 6:
+        for uk, us in (
+            ("isation", "ization"),
+            ("ising", "izing"),
+            ("ised", "ized"),
+            ("ises", "izes"),
+            ("ise", "ize"),
+            ("lled", "led"),
+            ("lling", "ling"),
+        ):
+            if word.endswith(uk):
+                return word[: -len(uk)] + us
+    return word
+
+
+def words(sentence: str) -> list[str]:
+    """Comparison words: acronyms and their written-out forms folded together, spellings unified.
+
+    "North Atlantic Treaty Organisation" and "NATO" both give "nato"; "U.S." and "US" give "us";
+    a run of capitalized words gives its initials, so either side of an edit meets in the middle.
+    """
+    text = unicodedata.normalize("NFKC", sentence)
+    text = _ACRONYM_DOTS.sub(lambda m: m.group(0).replace(".", ""), text)
+    raw = [t for t in (re.sub(r"['’]s$", "", t) for t in _TOKEN.findall(text)) if t]
+    out: list[str] = []
+    i, n = 0, len(raw)
+    while i < n:
+        tok = raw[i]
+        if tok[0].isupper():
+            run = [tok]
+            j = i + 1
+            while j < n:
+                if raw[j][0].isupper():
+                    run.append(raw[j])
+                    j += 1
+                elif (
+                    raw[j].lower() in _CONNECTORS and j + 1 < n and raw[j + 1][0].isupper() and len(run) >= 1
+                ):
+                    j += 1  # connector inside a name: skipped
+                else:
+                    break
+            if len(run) >= 2:
+                out.append("".join(t if t.isupper() and len(t) > 1 else t[0] for t in run).lower())
+            else:
+                out.append(_spelling(tok.lower()))
+            i = j
+        else:
+            out.append(_spelling(tok.lower()))
+            i += 1
+    return out
+
+
+# ---- hashing and signatures ----
+
+_MASK32 = np.uint64(0xFFFFFFFF)
+
+
+def _token_hashes(tokens: list[str]) -> np.ndarray:
+    return np.fromiter(
+        (xxhash.xxh32_intdigest(t.encode()) for t in tokens), dtype=np.uint64, count=len(tokens)
+    )
+
+
+def shingle_hashes(tokens: list[str], n: int) -> np.ndarray:
+    """32-bit hashes of the word n-grams of `tokens` (one shingle of all words when fewer than n)."""
+    if not tokens:
+        return np.zeros(0, dtype=np.uint32)
+    h = _token_hashes(tokens)
+    if len(tokens) < n:
+        n = len(tokens)
+    m = len(tokens) - n + 1
+    acc = np.zeros(m, dtype=np.uint64)
+    for k in range(n):
+        # polynomial combination mod 2^32 of the n word hashes; fmix32 later spreads it
+        acc = (acc * np.uint64(0x01000193) + h[k : k + m]) & _MASK32
+    return np.unique(acc.astype(np.uint32))
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+class Signer:
+    """MinHash signatures and LSH band keys, many sets at a time."""
+
+    def __init__(self, num_perm: int = 64, bands: int = 16, seed: int = 1) -> None:
+        if num_perm % bands:
+            raise ValueError("num_perm must be a multiple of bands")
+        gen = np.random.RandomState(seed)
+        # exactly datasketch 2.x's affine32 permutations (MinHash._init_permutations)
+        self.a = (gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)).astype(
+            np.uint32
+        )
+        self.b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32).astype(np.uint32)
+        self.num_perm, self.bands, self.rows = num_perm, bands, num_perm // bands
+        mix = np.random.RandomState(seed + 7919).randint(1, 1 << 62, (bands, self.rows), dtype=np.int64)
+        self._band_mix = (mix.astype(np.uint64) << np.uint64(1)) | np.uint64(1)
+
+    def signatures(self, sets: list[np.ndarray]) -> np.ndarray:
+        """uint32[len(sets), num_perm]; every set must be non-empty."""
+        if not sets:
+            return np.zeros((0, self.num_perm), dtype=np.uint32)
+        lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
+        offsets = np.zeros(len(sets), dtype=np.int64)
+        np.cumsum(lengths[:-1], out=offsets[1:])
+        hv = _fmix32(np.concatenate(sets).astype(np.uint32))
+        with np.errstate(over="ignore"):
+            phv = hv[:, None] * self.a[None, :] + self.b[None, :]
+        return np.minimum.reduceat(phv, offsets, axis=0)
+
+    def band_keys(self, sigs: np.ndarray) -> np.ndarray:
+        """uint64[n, bands]: one key per band, the band's number mixed in."""
+        rows = sigs.reshape(len(sigs), self.bands, self.rows).astype(np.uint64)
+        with np.errstate(over="ignore"):
+            keys = (rows * self._band_mix[None, :, :]).sum(axis=2, dtype=np.uint64)
+            keys ^= np.arange(self.bands, dtype=np.uint64)[None, :] * np.uint64(0x9E3779B97F4A7C15)
+        return keys
+
+
+def estimate(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
+    """Jaccard estimated from two 8-bit (b-bit) signatures."""
+    match = float(np.count_nonzero(sig_a == sig_b)) / len(sig_a)
+    return max(0.0, (match - 1 / 256) / (1 - 1 / 256))
+
+
+# ---- the stage ----
+
+
+@dataclass(slots=True)
+class Unit:
+    """One sentence under judgement: where it stands and what it is like."""
+
+    para: int
+    text: str
+    nwords: int
+    size: int  # distinct shingles
+
+
+class NearDuplicates:
+    """The near-duplicate stage: holds the index of every kept sentence seen so far."""
+
+    def __init__(self, config: DedupConfig, index: Any = None) -> None:
+        from cleanseed.index import open_index
+
+        self.config = config
+        self.signer = Signer(config.num_perm, config.bands, config.seed)
+        self.index = index if index is not None else open_index(config)
+        self.shingle = 2
+
+    def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
+        for rec in records:
+            if rec.error is None:
+                self.process(rec)
+            yield rec
+
+    def units(self, paragraphs: list[str]) -> tuple[list[Unit], list[np.ndarray]]:
+        units, sets = [], []
+        for p, para in enumerate(paragraphs):
+            for sentence in split_sentences(para):
+                toks = words(sentence)
+                if not toks:
+                    continue
+                sh = shingle_hashes(toks, self.shingle)
+                units.append(Unit(p, sentence, len(toks), len(sh)))
+                sets.append(sh)
+        return units, sets
+
+    def process(self, rec: Record) -> None:
+        """Judge every sentence of one document, rewrite its paragraphs, index what it kept."""
+        cfg = self.config
+        units, sets = self.units(rec.paragraphs)
+        if not units:
+            return
+        sigs = self.signer.signatures(sets)
+        keys = self.signer.band_keys(sigs)
+        sig8 = (sigs & 0xFF).astype(np.uint8)
+        matches: list[tuple[str, int, float] | None] = [None] * len(units)
+        candidates = self.index.query(keys)
+        for u, cands in enumerate(candidates):
+            if not len(cands):
+                continue
+            best: tuple[str, int, float] | None = None
+            best_sim = 0.0
+            stored = self.index.signatures(cands)
+            sizes = self.index.sizes(cands)
+            size = units[u].size
+            for c, item in enumerate(cands):
+                j = estimate(sig8[u], stored[c])
+                other = int(sizes[c])
+                contain = j * (size + other) / (size * (1 + j)) if size else 0.0
+                sim = max(j, min(1.0, contain) if size >= 4 else 0.0)
+                if sim > best_sim:
+                    best_sim = sim
+                    best = (*self.index.where(int(item)), round(sim, 3))
+            if best is not None and best_sim >= cfg.threshold:
+                matches[u] = best
+        # short sentences are not judged alone: only beside a repeated neighbour from the same source
+        for u, unit in enumerate(units):
+            if matches[u] is None or unit.nwords >= cfg.min_words:
+                continue
+            near = [
+                matches[v]
+                for v in (u - 1, u + 1)
+                if 0 <= v < len(units) and v != u and units[v].nwords >= cfg.min_words
+            ]
+            if not any(m is not None and m[0] == matches[u][0] for m in near):  # type: ignore[index]
+                matches[u] = None
+        self._rewrite(rec, units, matches)
+        self._index_kept(rec, units, sigs, keys, sig8, matches)
+
+    def _rewrite(self, rec: Record, units: list[Unit], matches: list[tuple[str, int, float] | None]) -> None:
+        entries_by_para: dict[int, list[dict[str, Any]]] = {}
+        kept_by_para: dict[int, list[str]] = {}
+        for u, (unit, match) in enumerate(zip(units, matches)):
+            if match is None:
+                kept_by_para.setdefault(unit.para, []).append(unit.text)
+                continue
+            entries = entries_by_para.setdefault(unit.para, [])
+            of = {"id": match[0], "paragraph": match[1]}
+            if entries and entries[-1]["of"] == of and entries[-1]["_last"] == u - 1:
+                # consecutive sentences repeating one earlier paragraph: one entry
+                entries[-1]["text"] += " " + unit.text
+                entries[-1]["similarity"] = min(entries[-1]["similarity"], match[2])
+                entries[-1]["_last"] = u
+            else:
+                entries.append(
+                    {"text": unit.text, "reason": "duplicate", "of": of, "similarity": match[2], "_last": u}
+                )
+        if not entries_by_para:
+            return
+        target = rec.duplicates if self.config.mark else rec.removed
+        new_paragraphs = []
+        for p, para in enumerate(rec.paragraphs):
+            for e in entries_by_para.get(p, []):
+                del e["_last"]
+                target.append(e)
+            if self.config.mark or p not in entries_by_para:
+                new_paragraphs.append(para)
+            elif p in kept_by_para:
+                new_paragraphs.append(" ".join(kept_by_para[p]))
+        n_body = len(units)
+        n_dup = sum(m is not None for m in matches)
+        if n_dup == n_body:
+            rec.duplicate_of = Counter(m[0] for m in matches if m is not None).most_common(1)[0][0]
+        rec.paragraphs = new_paragraphs
+
+    def _index_kept(
+        self,
+        rec: Record,
+        units: list[Unit],
+        sigs: np.ndarray,
+        keys: np.ndarray,
+        sig8: np.ndarray,
+        matches: list[Any],
+    ) -> None:
+        # output paragraph numbers: the kept paragraphs renumbered (all of them when marking)
+        numbering: dict[int, int] = {}
+        for unit, match in zip(units, matches):
+            if match is None or self.config.mark:
+                numbering.setdefault(unit.para, 0)
+        order = sorted(numbering)
+        out_index = {p: k for k, p in enumerate(order)} if not self.config.mark else {p: p for p in numbering}
+        rows = [u for u, m in enumerate(matches) if m is None]
+        if not rows:
+            return
+        self.index.add(
+            keys[rows],
+            sig8[rows],
+            np.array([units[u].size for u in rows], dtype=np.uint16),
+            rec.id,
+            [out_index[units[u].para] for u in rows],
+        )

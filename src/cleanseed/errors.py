@@ -1,0 +1,31 @@
+"""The few fatal error types; the CLI turns them into one line on standard error and exit 1."""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitStatus(enum.IntEnum):
+    """Process exit codes."""
+
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    RECORD_FAILED = 3  # --strict and at least one record failed
+    INTERRUPTED = 130
+
+
+class CleanseedError(Exception):
+    """A fatal problem: the run cannot go on."""
+
+
+class InputNotFound(CleanseedError):
+    """An input path or glob that names nothing."""
+
+
+class ConfigError(CleanseedError):
+    """A bad configuration file or a bad combination of settings."""
+
+
+class IndexError_(CleanseedError):
+    """The dedup index cannot be opened, read or written."""

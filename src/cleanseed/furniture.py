@@ -1,0 +1,314 @@
+"""Site furniture: named rules, each a predicate over one paragraph (with its neighbours where a
+rule needs them), phrase tables in phrases.json; the headline and dateline go to metadata.
+
+Every rule only looks at short paragraphs and uses patterns without nested quantifiers, so the
+stage runs in time linear in the text, whatever the input.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date as Date
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+from cleanseed.normalize import fold
+from cleanseed.record import Record
+
+Removed = dict[str, Any]
+_WORD = re.compile(r"\w+")
+_ELLIPSIS_END = re.compile(r"(\.\.\.|…)[\"'”’]?$")
+_TERMINAL = re.compile(r"[.!?:;]$")
+
+
+@lru_cache(maxsize=1)
+def phrases() -> dict[str, Any]:
+    """The phrase tables, loaded once."""
+    return json.loads(resources.files("cleanseed").joinpath("phrases.json").read_text(encoding="utf-8"))
+
+
+@cache
+def _pattern(rule: str) -> re.Pattern[str]:
+    table = phrases()[rule]
+    alternatives = [p for lang in table.values() for p in lang]
+    return re.compile("|".join(f"(?:{p})" for p in alternatives), re.IGNORECASE)
+
+
+def nwords(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def _short(text: str, limit: int) -> bool:
+    # a cheap bound first: no rule looks at long paragraphs
+    return len(text) <= limit * 12 and nwords(text) <= limit
+
+
+def is_share(text: str) -> bool:
+    """Share prompts: "Share this story", "Partager cet article : Facebook Twitter"."""
+    if not _short(text, 15):
+        return False
+    key = fold(text)
+    networks = sum(1 for n in phrases()["social_networks"] if re.search(rf"\b{re.escape(n)}\b", key))
+    if networks >= 2:
+        return True
+    return not key.endswith(".") and _pattern("share").search(key) is not None
+
+
+def is_comments(text: str) -> bool:
+    """Comment-section notices and calls to comment."""
+    return _short(text, 25) and _pattern("comments").search(fold(text)) is not None
+
+
+def is_newsletter(text: str) -> bool:
+    """Newsletter, subscription, "Join …" and follow-us calls."""
+    if not _short(text, 25):
+        return False
+    key = fold(text)
+    if _pattern("newsletter").search(key) is None and not (nwords(key) <= 8 and "newsletter" in key):
+        return False
+    # "Join the Dailyherald" yes; "Join the army, he said." no
+    return not (key.startswith("join") and (nwords(key) > 6 or key.endswith(".")))
+
+
+def is_notice(text: str) -> bool:
+    """reCAPTCHA, cookie, privacy, copyright, ad-blocker and javascript notices."""
+    return _short(text, 45) and _pattern("notice").search(fold(text)) is not None
+
+
+def is_related_heading(text: str) -> bool:
+    """Headings of teaser blocks: "Related coverage", "Notícias recomendadas", "Mehr zum Thema"."""
+    if not _short(text, 7):
+        return False
+    key = fold(text).rstrip(" :")
+    return not key.endswith(".") and _pattern("related").search(key) is not None
+
+
+def is_caption(text: str) -> bool:
+    """Photo captions and credits: a paragraph that ends with (or is) a credit line."""
+    return _short(text, 80) and _pattern("caption").search(fold(text)) is not None
+
+
+def is_byline(text: str) -> bool:
+    """Bylines: "By Jane Doe", "avatar by Reuters and X Staff", "Par la rédaction de X"."""
+    if not _short(text, 12):
+        return False
+    table = phrases()["byline"]
+    key = fold(text)
+    if re.match(table["label"], key):
+        return True
+    lead = re.match(table["lead"], key)
+    if lead is None:
+        return False
+    if any(re.search(rf"\b{re.escape(w)}\b", key[lead.end() :]) for w in table["staff"]):
+        return True
+    # names only: capitalized words, "and", commas, initials; no sentence punctuation
+    rest = text.strip()[lead.end() :]
+    tokens = re.findall(r"[^\s,|]+", rest)
+    if not tokens or len(tokens) > 6 or (_TERMINAL.search(rest) and not re.search(r"\b\w\.$", rest)):
+        return False
+    return all(t[:1].isupper() or t.lower() in {"and", "&", "und", "et", "e", "y", "en", "-"} for t in tokens)
+
+
+# ---- dates ----
+
+
+@lru_cache(maxsize=1)
+def _date_tables() -> tuple[dict[str, int], frozenset[str]]:
+    table = phrases()["dateline"]
+    months = {name: i + 1 for names in table["months"].values() for i, name in enumerate(names)}
+    months.update({"sept": 9, "jänner": 1, "setiembre": 9})
+    return months, frozenset(table["weekdays"]) | frozenset(table["words"])
+
+
+_DATE_TOKEN = re.compile(
+    r"\d{1,4}(?:[./-]\d{1,2}[./-]\d{2,4}|[:h]\d{2}|st|nd|rd|th|er|º)?|[^\W\d_]+", re.UNICODE
+)
+
+
+def parse_date(text: str) -> str | None:
+    """An ISO date (YYYY-MM-DD) from a short date expression in one of the supported languages."""
+    key = fold(text)
+    months, _ = _date_tables()
+    m = re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)", key)
+    if m:
+        return _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    m = re.search(r"\b(\d{1,2})[./](\d{1,2})[./](\d{2,4})\b", key)
+    if m:
+        a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        y = y + 2000 if y < 100 else y
+        day, month = (b, a) if a <= 12 < b else (a, b)
+        return _iso(y, month, day)
+    words = re.findall(r"\d+|[^\W\d_]+", key)
+    year = next((int(w) for w in words if w.isdigit() and len(w) == 4), None)
+    month_i = next((i for i, w in enumerate(words) if w in months), None)
+    if year is None or month_i is None:
+        return None
+    month = months[words[month_i]]
+    day = 0
+    for j in (month_i - 1, month_i + 1, month_i - 2):
+        if 0 <= j < len(words) and words[j].isdigit() and len(words[j]) <= 2:
+            day = int(words[j])
+            break
+    return _iso(year, month, day or 1) if day else None
+
+
+def _iso(year: int, month: int, day: int) -> str | None:
+    if not 1900 <= year <= 2100:
+        return None
+    try:
+        return Date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def is_dateline(text: str) -> bool:
+    """A line that is a date (and time), perhaps with "Published"/"Updated" and "| Site"."""
+    if (
+        not _short(text, 16)
+        or text.rstrip().endswith((".", "!", "?"))
+        and not re.search(r"\d\.$|\b\w{1,4}\.$", text)
+    ):
+        return False
+    months, filler = _date_tables()
+    segments = [s.strip() for s in re.split(r"\s[|•·–—-]\s", fold(text)) if s.strip()]
+    dated = 0
+    for seg in segments:
+        tokens = _DATE_TOKEN.findall(seg)
+        has_date = (
+            any(t in months for t in tokens) or re.search(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}", seg) is not None
+        )
+        other = [t for t in tokens if not t[0].isdigit() and t not in months and t not in filler]
+        if has_date and len(other) <= 1:
+            dated += 1
+        elif len(tokens) > 3:
+            return False
+    return dated >= 1
+
+
+# ---- the stage ----
+
+Rule = Callable[[str], bool]
+RULES: tuple[tuple[str, Rule], ...] = (
+    ("dateline", is_dateline),
+    ("byline", is_byline),
+    ("share", is_share),
+    ("comments", is_comments),
+    ("newsletter", is_newsletter),
+    ("notice", is_notice),
+    ("caption", is_caption),
+)
+
+
+def classify(text: str) -> str | None:
+    """The name of the first rule that calls this paragraph furniture, or None."""
+    for name, rule in RULES:
+        if rule(text):
+            return name
+    return None
+
+
+def _is_headline(text: str) -> bool:
+    n = nwords(text)
+    return 1 <= n <= 25 and not re.search(r"[.:;,]$", text.rstrip("\"'”’ "))
+
+
+def _is_teaser(text: str) -> bool:
+    """A line of a teaser block: a headline, a cut-off blurb, or a date."""
+    return (
+        (_is_headline(text) and nwords(text) <= 20)
+        or (nwords(text) <= 60 and _ELLIPSIS_END.search(text) is not None)
+        or is_dateline(text)
+    )
+
+
+def strip_furniture(
+    paragraphs: list[str], title: str | None = None
+) -> tuple[list[str], list[Removed], str | None, str | None]:
+    """Split paragraphs into kept body and removed furniture.
+
+    Returns (kept, removed, title, date): the headline (when `title` is not known yet) and the
+    first full date of the document's head, found among the paragraphs.
+    """
+    kept: list[str] = []
+    removed: list[Removed] = []
+    found_date: str | None = None
+    seen: set[str] = set()
+    folded_title = fold(title) if title else None
+    head = True  # still before the first body paragraph
+    i = 0
+    n = len(paragraphs)
+    while i < n:
+        text = paragraphs[i]
+        key = fold(text)
+        rule = classify(text)
+        if rule == "dateline" and head and found_date is None:
+            found_date = parse_date(text)
+        if rule is None and is_related_heading(text):
+            # the heading and the teasers after it, up to the next body paragraph
+            removed.append({"text": text, "reason": "boilerplate", "rule": "related"})
+            j = i + 1
+            while (
+                j < n
+                and j - i <= 8
+                and _is_teaser(paragraphs[j])
+                and classify(paragraphs[j]) in (None, "dateline")
+            ):
+                removed.append({"text": paragraphs[j], "reason": "boilerplate", "rule": "related"})
+                j += 1
+            i = j
+            continue
+        if (
+            rule is None
+            and i + 1 < n
+            and _is_headline(text)
+            and not head_title_slot(head, title, kept)
+            and _teaser_blurb(paragraphs[i + 1])
+        ):
+            removed.append({"text": text, "reason": "boilerplate", "rule": "related"})
+            removed.append({"text": paragraphs[i + 1], "reason": "boilerplate", "rule": "related"})
+            i += 2
+            continue
+        if rule is None and head and title is None and not kept and _is_headline(text) and n > 1:
+            title = text
+            folded_title = key
+            seen.add(key)
+            i += 1
+            continue
+        if rule is None and (key in seen or key == folded_title):
+            rule = "repeated"
+        if rule is None and " | " in text and nwords(text) <= 8 and not _TERMINAL.search(text) and head:
+            rule = "header"
+        if rule is None:
+            kept.append(text)
+            seen.add(key)
+            if nwords(text) > 25 or _TERMINAL.search(text):
+                head = False
+        else:
+            removed.append({"text": text, "reason": "boilerplate", "rule": rule})
+        i += 1
+    return kept, removed, title, found_date
+
+
+def head_title_slot(head: bool, title: str | None, kept: list[str]) -> bool:
+    """True where the next headline-like paragraph is the document's own headline."""
+    return head and title is None and not kept
+
+
+def _teaser_blurb(text: str) -> bool:
+    return nwords(text) <= 60 and _ELLIPSIS_END.search(text) is not None
+
+
+def furniture(records: Iterable[Record]) -> Iterator[Record]:
+    """Stage: strip furniture; fill `title` and `date` from the text where they are unknown."""
+    for rec in records:
+        if rec.error is None:
+            kept, removed, title, found = strip_furniture(rec.paragraphs, rec.title)
+            rec.paragraphs = kept
+            rec.removed.extend(removed)
+            rec.title = title
+            if rec.date is None and found is not None:
+                rec.date = found
+        yield rec

@@ -1,0 +1,279 @@
+"""Sources -> Records: text, JSONL, HTML and WARC files (gzip/zstd too), folders, globs, stdin.
+
+Every input document becomes exactly one Record. A document that cannot be read becomes a
+Record with `error` set, so the run goes on and the summary can account for it.
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import io
+import os
+import re
+import sys
+import zlib
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+import orjson
+
+from cleanseed.record import Record
+
+GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+TEXT_EXTS = {".txt", ".text", ".md"}
+JSONL_EXTS = {".jsonl", ".ndjson", ".json"}
+HTML_EXTS = {".html", ".htm", ".xhtml"}
+WARC_EXTS = {".warc", ".arc"}
+# Metadata fields of an input JSONL record that map onto the Record's own fields.
+META_FIELDS = ("title", "author", "date", "url")
+_BLANK_LINE = re.compile(r"\n[ \t\u00a0]*\n")
+
+
+def expand_inputs(inputs: Iterable[str]) -> Iterator[str]:
+    """Paths in a stable order: folders recursed (sorted), globs expanded (sorted), '-' as is.
+
+    A name that matches nothing is yielded as is, so that reading it fails with a clear error.
+    """
+    for name in inputs:
+        if name == "-":
+            yield name
+        elif os.path.isdir(name):
+            for root, dirs, files in os.walk(name):
+                dirs.sort()
+                for fname in sorted(files):
+                    yield os.path.join(root, fname)
+        elif not os.path.exists(name) and glob.has_magic(name):
+            matches = sorted(glob.glob(name, recursive=True))
+            if not matches:
+                yield name
+            for match in matches:
+                yield from expand_inputs([match]) if os.path.isdir(match) else [match]
+        else:
+            yield name
+
+
+def read_sources(
+    inputs: Iterable[str], text_field: str = "text", stdin: IO[bytes] | None = None
+) -> Iterator[Record]:
+    """Every document of every input, in order."""
+    for path in expand_inputs(inputs):
+        if path == "-":
+            yield from read_stream(stdin if stdin is not None else sys.stdin.buffer, "-", text_field)
+            continue
+        try:
+            fh = open(path, "rb")
+        except OSError as exc:
+            yield Record(id=path, source=path, error=f"cannot read: {exc.strerror or exc}")
+            continue
+        with fh:
+            yield from read_stream(fh, path, text_field)
+
+
+def _strip_compression_ext(path: str) -> tuple[str, str]:
+    base, ext = os.path.splitext(path.lower())
+    if ext in (".gz", ".zst", ".zstd"):
+        return os.path.splitext(base)[1], ext
+    return ext, ""
+
+
+def _decompressed(raw: IO[bytes], head: bytes) -> IO[bytes]:
+    if head.startswith(GZIP_MAGIC):
+        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+    if head.startswith(ZSTD_MAGIC):
+        import zstandard
+
+        return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)  # type: ignore[return-value]
+    return raw
+
+
+def _sniff(head: bytes) -> str:
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"WARC/"):
+        return "warc"
+    if stripped.startswith(b"{"):
+        return "jsonl"
+    if stripped[:1] == b"<" and re.match(
+        rb"<(!doctype|html|head|body|meta|\?xml|!--|div|p\b)", stripped[:64], re.I
+    ):
+        return "html"
+    return "text"
+
+
+def read_stream(raw: IO[bytes], source: str, text_field: str = "text") -> Iterator[Record]:
+    """The documents of one open byte stream; its format from the file name, else its content."""
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type,type-var]
+    try:
+        head = buffered.peek(8)[:8]
+        stream = _decompressed(buffered, head)
+        if stream is not buffered:
+            stream = io.BufferedReader(stream)  # type: ignore[arg-type,type-var]
+            head = stream.peek(512)[:512]  # type: ignore[attr-defined]
+        else:
+            head = buffered.peek(512)[:512]
+    except (OSError, EOFError, zlib.error) as exc:
+        yield Record(id=source, source=source, error=f"cannot read: {exc}")
+        return
+    except Exception as exc:  # zstandard raises its own ZstdError
+        yield Record(id=source, source=source, error=f"cannot read: {exc}")
+        return
+    ext, _ = _strip_compression_ext(source) if source != "-" else ("", "")
+    if ext in JSONL_EXTS:
+        kind = "jsonl"
+    elif ext in HTML_EXTS:
+        kind = "html"
+    elif ext in WARC_EXTS:
+        kind = "warc"
+    elif ext in TEXT_EXTS:
+        kind = "text"
+    else:
+        kind = _sniff(head)
+    if kind == "jsonl":
+        yield from read_jsonl(stream, source, text_field)
+    elif kind == "warc":
+        from cleanseed.extract import read_warc
+
+        yield from read_warc(stream, source)
+    else:
+        yield read_document(stream, source, html=kind == "html")
+
+
+def _read_all(stream: IO[bytes]) -> tuple[bytes, str | None]:
+    """All bytes a stream gives, and an error when it ends early (a truncated gzip or zstd)."""
+    chunks: list[bytes] = []
+    try:
+        while True:
+            chunk = stream.read(1 << 20)
+            if not chunk:
+                return b"".join(chunks), None
+            chunks.append(chunk)
+    except (EOFError, OSError, zlib.error) as exc:
+        return b"".join(chunks), f"truncated: {exc}"
+    except Exception as exc:  # zstandard.ZstdError
+        return b"".join(chunks), f"truncated: {exc}"
+
+
+def decode_bytes(data: bytes, declared: str | None = None) -> str:
+    """Text from bytes: UTF-8 (BOM stripped), else a declared charset, else detection. Never raises."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if declared:
+        try:
+            return data.decode(declared)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    from charset_normalizer import from_bytes
+
+    results = from_bytes(data[: 1 << 20])
+    best = results.best()
+    if best is not None and any(
+        "cp1252" in r.could_be_from_charset and (r.chaos, r.coherence) == (best.chaos, best.coherence)
+        for r in results
+    ):
+        # a tie with cp1252: short samples tell single-byte encodings apart badly, and cp1252
+        # is by far the most common legacy encoding on the web
+        return data.decode("cp1252", errors="replace")
+    if best is not None and best.encoding:
+        try:
+            return data.decode(best.encoding, errors="replace")
+        except LookupError:
+            pass
+    return data.decode("cp1252", errors="replace")
+
+
+def is_binary(data: bytes) -> bool:
+    """Bytes that are not text: NULs or many control bytes in the first 8 KiB."""
+    sample = data[:8192]
+    if b"\x00" in sample and not (sample.startswith((b"\xff\xfe", b"\xfe\xff"))):
+        return True
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return bool(sample) and controls / len(sample) > 0.1
+
+
+def split_blocks(text: str) -> list[str]:
+    """Paragraphs of plain text: blocks between blank lines, or lines when there is no blank line."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    parts = _BLANK_LINE.split(text) if _BLANK_LINE.search(text) else text.split("\n")
+    return [p.strip() for p in parts if p.strip()]
+
+
+def read_document(stream: IO[bytes], source: str, html: bool = False) -> Record:
+    """One file (or all of standard input) as one document."""
+    data, truncated = _read_all(stream)
+    rec = Record(id=source, source=source)
+    if is_binary(data):
+        rec.error = "binary file"
+        return rec
+    text = decode_bytes(data)
+    if not text.strip():
+        rec.error = truncated or "empty document"
+        return rec
+    if truncated:
+        print(f"cleanseed: {source}: {truncated}; kept what was readable", file=sys.stderr)
+    if html:
+        rec.html = text
+    else:
+        rec.paragraphs = split_blocks(text)
+    return rec
+
+
+def record_from_object(obj: dict[str, Any], source: str, default_id: str, text_field: str = "text") -> Record:
+    """A Record from one JSON object: `text_field` (or raw `html`) read, other fields passed through."""
+    rid = obj.get("id")
+    rec = Record(id=default_id if rid is None else str(rid), source=source)
+    for key in META_FIELDS:
+        value = obj.get(key)
+        if value is not None:
+            setattr(rec, key, value if isinstance(value, str) else str(value))
+    consumed = {"id", text_field, *META_FIELDS}
+    text = obj.get(text_field)
+    if isinstance(text, str):
+        rec.paragraphs = split_blocks(text)
+    elif text is None and isinstance(obj.get("html"), str):
+        rec.html = obj["html"]
+        consumed.add("html")
+    elif text is None:
+        rec.error = f"no {text_field!r} field"
+    else:
+        rec.error = f"{text_field!r} is not a string"
+    rec.extra = {k: v for k, v in obj.items() if k not in consumed}
+    return rec
+
+
+def read_jsonl(stream: IO[bytes], source: str, text_field: str = "text") -> Iterator[Record]:
+    """One Record per line; bad lines become error Records naming the line."""
+    lineno = 0
+    try:
+        for line in stream:
+            lineno += 1
+            where = f"{source}:{lineno}"
+            if not line.strip():
+                continue
+            try:
+                obj = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                try:
+                    obj = orjson.loads(decode_bytes(line))
+                except orjson.JSONDecodeError as exc:
+                    yield Record(id=where, source=where, error=f"malformed JSON: {exc}")
+                    continue
+            if not isinstance(obj, dict):
+                yield Record(
+                    id=where, source=where, error=f"line is a JSON {type(obj).__name__}, not an object"
+                )
+                continue
+            yield record_from_object(obj, where, where, text_field)
+    except (EOFError, OSError, zlib.error) as exc:
+        yield Record(id=f"{source}:{lineno + 1}", source=f"{source}:{lineno + 1}", error=f"truncated: {exc}")
+    except Exception as exc:  # zstandard.ZstdError on a truncated frame
+        if type(exc).__module__.startswith("zstandard"):
+            yield Record(
+                id=f"{source}:{lineno + 1}", source=f"{source}:{lineno + 1}", error=f"truncated: {exc}"
+            )
+        else:
+            raise

@@ -1,0 +1,120 @@
+import os
+import subprocess
+import sys
+
+import numpy as np
+from datasketch import LeanMinHash, MinHash
+
+from cleanseed.config import DedupConfig
+from cleanseed.dedup import NearDuplicates, Signer, shingle_hashes, words
+from cleanseed.record import Record
+
+
+def test_acronyms_and_spellings_fold_together():
+    assert words("North Atlantic Treaty Organisation defence ministers") == words("NATO defense ministers")
+    assert words("U.S. officials") == words("US officials")
+    assert words("the centre of the labour party") == words("the center of the labor party")
+
+
+def test_signatures_are_datasketch_minhashes():
+    signer = Signer(num_perm=64, bands=16, seed=1)
+    sets = [
+        shingle_hashes(words("the quick brown fox jumps over the lazy dog"), 2),
+        shingle_hashes(["one"], 2),
+    ]
+    sigs = signer.signatures(sets)
+    for s, sig in zip(sets, sigs):
+        m = MinHash(num_perm=64, seed=1, hashfunc=lambda h: h)
+        m.update_batch([int(h) for h in s])
+        assert np.array_equal(m.hashvalues, sig)
+        lean = LeanMinHash(seed=1, hashvalues=sig, scheme="affine32")
+        assert lean.jaccard(LeanMinHash(m)) == 1.0
+
+
+def _run(docs, **kw):
+    stage = NearDuplicates(DedupConfig(**kw))
+    recs = [Record(id=i, source=i, paragraphs=list(p)) for i, p in docs]
+    return list(stage(recs))
+
+
+BASE = [
+    "NATO diplomats told Reuters the coalition troops could likely move across and work under a NATO flag from the middle of 2020.",
+    "Eastern European allies, fearful of Russia since the annexation of Crimea, are concerned about shifting resources to the Middle East.",
+]
+
+
+def test_rewrite_loses_repeated_sentence_and_keeps_new_one():
+    spun = (
+        "North Atlantic Treaty Organisation diplomats told Reuters the coalition troops could likely move across and work"
+        " under a North Atlantic Treaty Organisation flag from the middle of 2020. The first step would be to expand"
+        " the training to three more bases in central Iraq."
+    )
+    a, b = _run(
+        [
+            ("a", BASE),
+            ("b", [spun, "A wholly new paragraph about the weather in Lisbon was added by the site."]),
+        ]
+    )
+    assert a.paragraphs == BASE and a.removed == []
+    assert b.paragraphs == [
+        "The first step would be to expand the training to three more bases in central Iraq.",
+        "A wholly new paragraph about the weather in Lisbon was added by the site.",
+    ]
+    (entry,) = b.removed
+    assert entry["reason"] == "duplicate" and entry["of"] == {"id": "a", "paragraph": 0}
+    assert 0.5 <= entry["similarity"] <= 1.0
+
+
+def test_mark_keeps_text_and_lists_duplicates():
+    a, b = _run([("a", BASE), ("b", BASE)], mark=True)
+    assert b.paragraphs == BASE and b.removed == []
+    assert [d["of"]["paragraph"] for d in b.duplicates] == [0, 1]
+    assert b.duplicate_of == "a"
+
+
+def test_short_sentences_are_not_removed_alone():
+    a, b = _run(
+        [
+            ("a", ["He declined to comment.", BASE[0]]),
+            (
+                "b",
+                [
+                    "An unrelated story about farming subsidies in France began today.",
+                    "He declined to comment.",
+                ],
+            ),
+        ]
+    )
+    assert "He declined to comment." in b.paragraphs
+
+
+def test_unrelated_text_is_kept():
+    a, b = _run(
+        [
+            ("a", BASE),
+            ("b", ["Scientists announced a new species of frog found in the rainforest of Peru this week."]),
+        ]
+    )
+    assert b.removed == []
+
+
+def test_output_is_the_same_under_any_hash_seed():
+    code = (
+        "from cleanseed.dedup import NearDuplicates;from cleanseed.config import DedupConfig;"
+        "from cleanseed.record import Record;import json;"
+        f"B={BASE!r};"
+        "s=NearDuplicates(DedupConfig());"
+        "r=[Record(id=str(i),source='x',paragraphs=[p+' extra words here.' * i for p in B]) for i in range(3)];"
+        "print(json.dumps([x.to_dict() for x in s(r)]))"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outs) == 1

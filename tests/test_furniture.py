@@ -1,0 +1,120 @@
+import pytest
+
+from cleanseed.furniture import classify, is_related_heading, parse_date, strip_furniture
+
+
+@pytest.mark.parametrize(
+    "text,rule",
+    [
+        ("Share this Story: Share On Facebook Share On Twitter", "share"),
+        ("Partager cet article : Facebook Twitter", "share"),
+        ("Compartilhe: Facebook Twitter WhatsApp", "share"),
+        ("Artikel teilen: Facebook Twitter E-Mail", "share"),
+        ("Comments are closed.", "comments"),
+        ("Some of the comments may be reprinted elsewhere in the site or in the newspaper.", "comments"),
+        ("Thank you for taking the time to offer your thoughts.", "comments"),
+        ("Deixe seu comentário", "comments"),
+        ("Kommentare anzeigen", "comments"),
+        ("Lascia un commento", "comments"),
+        ("Sign up for our daily newsletter to get the top stories in your inbox.", "newsletter"),
+        ("Join the Gazette", "newsletter"),
+        ("Inscrivez-vous à notre newsletter", "newsletter"),
+        ("Suscríbete a nuestro boletín", "newsletter"),
+        ("Schrijf je in voor de nieuwsbrief", "newsletter"),
+        (
+            "This site is protected by reCAPTCHA and the Google Privacy Policy and Terms of Service apply.",
+            "notice",
+        ),
+        ("We use cookies to improve your experience.", "notice"),
+        ("Wir verwenden Cookies, um Inhalte zu personalisieren.", "notice"),
+        ("The minister speaks in Brussels, Feb. 12, 2020. Photo: Reuters / Jane Doe.", "caption"),
+        ("By Jane Doe and John Smith", "byline"),
+        ("avatar by Reuters and Gazette Staff", "byline"),
+        ("Par la rédaction de Lejournal", "byline"),
+        ("February 13, 2020 10:24 am", "dateline"),
+        ("Publié le 12/03/2021 à 10h30 | Lejournal", "dateline"),
+        ("Actualizado el 4 de noviembre de 2019", "dateline"),
+        ("Aktualisiert am 03.05.2020 | Tagesblick", "dateline"),
+    ],
+)
+def test_furniture_rules_fire(text, rule):
+    assert classify(text) == rule
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Shares in the company fell 5% after the results were published on Monday.",
+        "Share prices rose sharply in early trading, analysts said.",
+        "He declined to comment on the report, which was published in March.",
+        "The newsletter, which has 20,000 readers, reported a rise in subscriptions.",
+        "Readers were invited to share their comments with the council before the vote.",
+        "By Monday, the company had lost half of its value.",
+        "By the end of 2020, the mission had expanded to three more bases.",
+        "On 12 February 2020, ministers met in Brussels to discuss the plan.",
+        "The photo, taken in 1999, shows the minister with his family.",
+        "Join the army, he told the young men in the village.",
+        "Cookies and cakes were served at the reception, the organisers said.",
+        "Related companies also reported losses during the quarter.",
+    ],
+)
+def test_furniture_rules_leave_body_sentences_alone(text):
+    assert classify(text) is None
+    assert not is_related_heading(text)
+
+
+def test_related_block_takes_heading_and_teasers_up_to_body():
+    paras = [
+        "Headline of the story",
+        "The first body paragraph is long enough to be body text and it ends with a period.",
+        "Related coverage",
+        "May 18, 2022 3:34 pm",
+        "Another Story Entirely",
+        "The blurb of another story is cut off in the middle...",
+        "The body goes on here with a sentence that is plainly part of the article.",
+    ]
+    kept, removed, title, _ = strip_furniture(paras)
+    assert title == "Headline of the story"
+    assert kept == [paras[1], paras[6]]
+    assert [r["rule"] for r in removed] == ["related"] * 4
+
+
+def test_title_and_date_taken_from_the_head():
+    paras = [
+        "Wednesday, May 18th | Edition",
+        "February 13, 2020 10:24 am",
+        "A Headline Here",
+        "Body text follows, as sentences do.",
+    ]
+    kept, removed, title, date = strip_furniture(paras)
+    assert (title, date) == ("A Headline Here", "2020-02-13")
+    assert kept == ["Body text follows, as sentences do."]
+
+
+def test_repeated_paragraph_kept_once():
+    paras = ["Title", "A deck line", "A deck line", "Body text follows here, as it should."]
+    kept, removed, _, _ = strip_furniture(paras)
+    assert kept.count("A deck line") == 1
+    assert removed == [{"text": "A deck line", "reason": "boilerplate", "rule": "repeated"}]
+
+
+@pytest.mark.parametrize(
+    "text,iso",
+    [
+        ("February 13, 2020", "2020-02-13"),
+        ("13 février 2020", "2020-02-13"),
+        ("4 de noviembre de 2019", "2019-11-04"),
+        ("03.05.2020", "2020-05-03"),
+        ("2021-12-01T10:00", "2021-12-01"),
+        ("Wednesday, May 18th", None),
+    ],
+)
+def test_parse_date(text, iso):
+    assert parse_date(text) == iso
+
+
+@pytest.mark.parametrize("n", [10_000, 200_000])
+def test_rules_on_long_adversarial_strings_finish(n):
+    for text in ("a" * n, "share " * (n // 6), "... " * (n // 4), "By " + "A " * (n // 2), "1/" * (n // 2)):
+        classify(text)
+        strip_furniture([text, text])
