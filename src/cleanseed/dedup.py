@@ -205,6 +205,54 @@ class Unit:
     size: int  # distinct shingles
 
 
+@dataclass(slots=True)
+class Signed:
+    """The per-document half of the work, done anywhere (worker processes): sentences and signatures."""
+
+    para_texts: list[str]
+    units: list[Unit]
+    keys: np.ndarray  # uint64[n, bands]
+    sig8: np.ndarray  # uint8[n, num_perm]: the low byte of each MinHash value (b-bit MinHash)
+
+    def align(self, paragraphs: list[str]) -> Signed | None:
+        """These signatures for a paragraph list that a later stage shortened; None if it was rewritten."""
+        if paragraphs == self.para_texts:
+            return self
+        mapping: dict[int, int] = {}
+        j = 0
+        for i, text in enumerate(self.para_texts):
+            if j < len(paragraphs) and paragraphs[j] == text:
+                mapping[i] = j
+                j += 1
+        if j != len(paragraphs):
+            return None
+        rows = [u for u, unit in enumerate(self.units) if unit.para in mapping]
+        units = [
+            Unit(mapping[self.units[u].para], self.units[u].text, self.units[u].nwords, self.units[u].size)
+            for u in rows
+        ]
+        return Signed(list(paragraphs), units, self.keys[rows], self.sig8[rows])
+
+
+SHINGLE = 2  # word n-gram size; see the module docstring for the measurements
+
+
+def sign(paragraphs: list[str], signer: Signer) -> Signed:
+    """Split paragraphs into sentences and sign each: pure, per document."""
+    units: list[Unit] = []
+    sets: list[np.ndarray] = []
+    for p, para in enumerate(paragraphs):
+        for sentence in split_sentences(para):
+            toks = words(sentence)
+            if not toks:
+                continue
+            sh = shingle_hashes(toks, SHINGLE)
+            units.append(Unit(p, sentence, len(toks), len(sh)))
+            sets.append(sh)
+    sigs = signer.signatures(sets)
+    return Signed(list(paragraphs), units, signer.band_keys(sigs), (sigs & 0xFF).astype(np.uint8))
+
+
 class NearDuplicates:
     """The near-duplicate stage: holds the index of every kept sentence seen so far."""
 
@@ -214,35 +262,25 @@ class NearDuplicates:
         self.config = config
         self.signer = Signer(config.num_perm, config.bands, config.seed)
         self.index = index if index is not None else open_index(config)
-        self.shingle = 2
 
     def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
         for rec in records:
             if rec.error is None:
-                self.process(rec)
+                self.judge(rec)
             yield rec
 
-    def units(self, paragraphs: list[str]) -> tuple[list[Unit], list[np.ndarray]]:
-        units, sets = [], []
-        for p, para in enumerate(paragraphs):
-            for sentence in split_sentences(para):
-                toks = words(sentence)
-                if not toks:
-                    continue
-                sh = shingle_hashes(toks, self.shingle)
-                units.append(Unit(p, sentence, len(toks), len(sh)))
-                sets.append(sh)
-        return units, sets
+    def judge(self, rec: Record, signed: Signed | None = None) -> None:
+        """Judge every sentence of one document, rewrite its paragraphs, index what it kept.
 
-    def process(self, rec: Record) -> None:
-        """Judge every sentence of one document, rewrite its paragraphs, index what it kept."""
+        `signed` may come from a worker process, computed before later stages dropped paragraphs.
+        """
         cfg = self.config
-        units, sets = self.units(rec.paragraphs)
+        signed = signed.align(rec.paragraphs) if signed is not None else None
+        if signed is None:
+            signed = sign(rec.paragraphs, self.signer)
+        units, keys, sig8 = signed.units, signed.keys, signed.sig8
         if not units:
             return
-        sigs = self.signer.signatures(sets)
-        keys = self.signer.band_keys(sigs)
-        sig8 = (sigs & 0xFF).astype(np.uint8)
         matches: list[tuple[str, int, float] | None] = [None] * len(units)
         candidates = self.index.query(keys)
         for u, cands in enumerate(candidates):
@@ -268,14 +306,12 @@ class NearDuplicates:
             if matches[u] is None or unit.nwords >= cfg.min_words:
                 continue
             near = [
-                matches[v]
-                for v in (u - 1, u + 1)
-                if 0 <= v < len(units) and v != u and units[v].nwords >= cfg.min_words
+                matches[v] for v in (u - 1, u + 1) if 0 <= v < len(units) and units[v].nwords >= cfg.min_words
             ]
             if not any(m is not None and m[0] == matches[u][0] for m in near):  # type: ignore[index]
                 matches[u] = None
         self._rewrite(rec, units, matches)
-        self._index_kept(rec, units, sigs, keys, sig8, matches)
+        self._index_kept(rec, units, keys, sig8, matches)
 
     def _rewrite(self, rec: Record, units: list[Unit], matches: list[tuple[str, int, float] | None]) -> None:
         entries_by_para: dict[int, list[dict[str, Any]]] = {}
@@ -317,7 +353,6 @@ class NearDuplicates:
         self,
         rec: Record,
         units: list[Unit],
-        sigs: np.ndarray,
         keys: np.ndarray,
         sig8: np.ndarray,
         matches: list[Any],
