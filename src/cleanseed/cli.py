@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import IO, Any
+from typing import Any
 
 import click
 
@@ -13,7 +13,7 @@ from cleanseed.config import default_jobs, load_config
 from cleanseed.errors import CleanseedError, ExitStatus
 from cleanseed.pipeline import run
 from cleanseed.readers import read_sources
-from cleanseed.stats import Stats
+from cleanseed.stats import Progress, Stats
 from cleanseed.writer import to_line
 
 CLEAN_HELP = """Clean documents into de-duplicated JSONL on standard output.
@@ -34,34 +34,6 @@ Each output line has id, source, text, title, author, date, url and removed (wha
 taken out: boilerplate with its rule, or duplicate with the paragraph it repeats).
 A summary of what was removed goes to standard error.
 """
-
-
-class Progress:
-    """A one-line progress display on a terminal: documents, megabytes, rate."""
-
-    def __init__(self, stream: IO[str], enabled: bool) -> None:
-        import time
-
-        self.stream, self.enabled, self._time = stream, enabled, time.monotonic
-        self.start = self.last = self._time()
-
-    def update(self, stats: Stats) -> None:
-        if not self.enabled:
-            return
-        now = self._time()
-        if now - self.last < 0.2:
-            return
-        self.last = now
-        rate = stats.docs_in / max(1e-9, now - self.start)
-        self.stream.write(
-            f"\rcleanseed: {stats.docs_in} docs, {stats.bytes_out / 1e6:.1f} MB out, {rate:.0f} docs/s "
-        )
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -132,7 +104,7 @@ def clean(inputs: tuple[str, ...], config_path: str | None, quiet: bool, **flags
     progress = Progress(stderr, enabled=not quiet and stderr.isatty())
     mark, drop = config.dedup.mark, config.dedup.drop_duplicate_docs
     try:
-        for rec in run(read_sources(inputs, config.text_field), config):
+        for rec in run(read_sources(inputs, config.text_field, tally=stats.read), config):
             stats.count(rec)
             if rec.error is not None:
                 print(f"cleanseed: {rec.source}: {rec.error}", file=stderr)

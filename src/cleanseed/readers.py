@@ -13,8 +13,8 @@ import os
 import re
 import sys
 import zlib
-from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any, cast
 
 import orjson
 
@@ -55,12 +55,16 @@ def expand_inputs(inputs: Iterable[str]) -> Iterator[str]:
 
 
 def read_sources(
-    inputs: Iterable[str], text_field: str = "text", stdin: IO[bytes] | None = None
+    inputs: Iterable[str],
+    text_field: str = "text",
+    stdin: IO[bytes] | None = None,
+    tally: Callable[[int], None] | None = None,
 ) -> Iterator[Record]:
-    """Every document of every input, in order."""
+    """Every document of every input, in order; `tally` hears of every input byte read."""
     for path in expand_inputs(inputs):
         if path == "-":
-            yield from read_stream(stdin if stdin is not None else sys.stdin.buffer, "-", text_field)
+            fin = stdin if stdin is not None else sys.stdin.buffer
+            yield from read_stream(cast(IO[bytes], _Tallied(fin, tally)) if tally else fin, "-", text_field)
             continue
         try:
             fh = open(path, "rb")
@@ -68,7 +72,24 @@ def read_sources(
             yield Record(id=path, source=path, error=f"cannot read: {exc.strerror or exc}")
             continue
         with fh:
-            yield from read_stream(fh, path, text_field)
+            yield from read_stream(cast(IO[bytes], _Tallied(fh, tally)) if tally else fh, path, text_field)
+
+
+class _Tallied(io.RawIOBase):
+    """A byte stream that reports how many bytes it has read (for bytes in and progress)."""
+
+    def __init__(self, raw: IO[bytes], tally: Callable[[int], None]) -> None:
+        self._raw, self._tally = raw, tally
+        # readinto1 returns what a pipe has now instead of waiting to fill the buffer
+        self._readinto = getattr(raw, "readinto1", None) or raw.readinto  # type: ignore[attr-defined]
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        n = self._readinto(b) or 0
+        self._tally(n)
+        return n
 
 
 def _strip_compression_ext(path: str) -> tuple[str, str]:
@@ -82,10 +103,45 @@ def _decompressed(raw: IO[bytes], head: bytes) -> IO[bytes]:
     if head.startswith(GZIP_MAGIC):
         return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
     if head.startswith(ZSTD_MAGIC):
+        return cast(IO[bytes], _ZstdReader(raw))
+    return raw
+
+
+class _ZstdReader(io.RawIOBase):
+    """Zstandard frames as one stream; a frame cut short raises EOFError.
+
+    zstandard's own `stream_reader` ends silently at a truncated frame, which would drop
+    documents without a word.
+    """
+
+    def __init__(self, raw: IO[bytes]) -> None:
         import zstandard
 
-        return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)  # type: ignore[return-value]
-    return raw
+        self._raw, self._dctx = raw, zstandard.ZstdDecompressor()
+        self._obj: Any = None
+        self._buf, self._pos = b"", 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while self._pos >= len(self._buf):
+            chunk = self._raw.read(1 << 16)
+            if not chunk:
+                if self._obj is not None and not self._obj.eof:
+                    raise EOFError("zstd stream ended inside a frame")
+                return 0
+            out = []
+            while chunk:
+                if self._obj is None or self._obj.eof:
+                    self._obj = self._dctx.decompressobj()
+                out.append(self._obj.decompress(chunk))
+                chunk = self._obj.unused_data if self._obj.eof else b""
+            self._buf, self._pos = b"".join(out), 0
+        n = min(len(b), len(self._buf) - self._pos)
+        b[:n] = self._buf[self._pos : self._pos + n]
+        self._pos += n
+        return n
 
 
 def _sniff(head: bytes) -> str:
@@ -186,6 +242,15 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
     return data.decode("cp1252", errors="replace")
 
 
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The charset an HTML page declares in a <meta> tag of its first 4 KiB, or None."""
+    match = _META_CHARSET.search(data[:4096])
+    return match.group(1).decode("ascii", "replace") if match else None
+
+
 def is_binary(data: bytes) -> bool:
     """Bytes that are not text: NULs or many control bytes in the first 8 KiB."""
     sample = data[:8192]
@@ -209,7 +274,7 @@ def read_document(stream: IO[bytes], source: str, html: bool = False) -> Record:
     if is_binary(data):
         rec.error = "binary file"
         return rec
-    text = decode_bytes(data)
+    text = decode_bytes(data, declared_charset(data) if html else None)
     if not text.strip():
         rec.error = truncated or "empty document"
         return rec
