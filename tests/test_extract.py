@@ -1,0 +1,280 @@
+"""HTML extraction, titles, charsets, pathological pages, WARC input and the installed command."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cleanseed.extract import ExtractionTimeout, block_text, choose_title, extract_record, time_limit
+from cleanseed.readers import declared_charset, read_sources, read_stream
+from cleanseed.record import Record
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "html"
+
+
+def extracted(name: str) -> Record:
+    recs = list(read_sources([str(FIXTURES / name)]))
+    assert len(recs) == 1 and recs[0].html is not None
+    return extract_record(recs[0])
+
+
+# ---- real pages ----
+
+
+def test_news_article_body_without_navigation_or_footer() -> None:
+    rec = extracted("news-article.html")
+    assert rec.error is None and rec.html is None
+    text = rec.text
+    assert "corrosion in the steel cables" in text
+    assert "separate lane for the first time" in text
+    assert "All rights reserved" not in text
+    assert "Storm warning for the weekend" not in text
+    # paragraph breaks survive
+    assert any(p.startswith("About 40,000 vehicles") for p in rec.paragraphs)
+    assert len(rec.paragraphs) >= 4
+
+
+def test_news_article_metadata() -> None:
+    rec = extracted("news-article.html")
+    assert rec.title == "Harbour bridge reopens after two years of repairs"
+    assert rec.author == "Maria Lindqvist"
+    assert rec.date == "2023-06-14"
+    assert rec.url == "https://www.coastalcourier.example/news/harbour-bridge-reopens"
+
+
+def test_real_page_colophon() -> None:
+    rec = extracted("daringfireball-colophon.html")
+    assert rec.error is None
+    assert "Daring Fireball is written and produced by John Gruber" in rec.text
+    assert rec.title == "Daring Fireball: Colophon"
+
+
+def test_declared_charset_decodes_cp1252() -> None:
+    raw = (FIXTURES / "cafe-cp1252.html").read_bytes()
+    assert declared_charset(raw) == "windows-1252"
+    rec = extracted("cafe-cp1252.html")
+    assert "Le petit café du port" in rec.text
+    assert "n’a pas changé" in rec.text
+    assert "Ã" not in rec.text and "\ufffd" not in rec.text
+
+
+def test_known_metadata_is_kept() -> None:
+    html = (FIXTURES / "news-article.html").read_text(encoding="utf-8")
+    rec = extract_record(Record(id="x", source="x", title="Given", url="https://given.example/", html=html))
+    assert rec.title == "Given" and rec.url == "https://given.example/"
+
+
+# ---- titles ----
+
+
+@pytest.mark.parametrize(
+    ("html_title", "og_title", "h1", "site", "url", "want"),
+    [
+        ("Big storm hits coast | Daily Planet", None, [], "Daily Planet", None, "Big storm hits coast"),
+        (
+            "Big storm hits coast - dailyplanet.com",
+            None,
+            [],
+            None,
+            "https://www.dailyplanet.com/x",
+            "Big storm hits coast",
+        ),
+        ("Daily Planet: Big storm hits coast", None, [], "Daily Planet", None, "Big storm hits coast"),
+        ("Home | Daily Planet", None, ["Big storm hits coast"], "Daily Planet", None, "Home"),
+        (
+            "Big storm hits coast | News",
+            "Big storm hits coast",
+            ["Big storm hits coast"],
+            None,
+            None,
+            "Big storm hits coast",
+        ),
+        # an h1 that only names the site is not the headline
+        (
+            "Big storm hits coast | Daily Planet",
+            None,
+            ["Daily Planet"],
+            "Daily Planet",
+            None,
+            "Big storm hits coast",
+        ),
+        # a dash inside a headline stays when no part names the site
+        ("Covid-19 - what we know so far", None, [], "Daily Planet", None, "Covid-19 - what we know so far"),
+        (None, None, ["Only a heading"], None, None, "Only a heading"),
+        (None, None, [], None, None, None),
+    ],
+)
+def test_choose_title(
+    html_title: str | None,
+    og_title: str | None,
+    h1: list[str],
+    site: str | None,
+    url: str | None,
+    want: str | None,
+) -> None:
+    assert choose_title(html_title, og_title, h1, site, url) == want
+
+
+# ---- pathological pages ----
+
+
+def test_deeply_nested_html_does_not_crash() -> None:
+    depth = 50_000
+    html = "<html><body>" + "<div>" * depth + "<p>deep text</p>" + "</div>" * depth + "</body></html>"
+    rec = extract_record(Record(id="d", source="d", html=html))
+    # either some text or a counted failure, never an exception
+    assert rec.html is None
+    assert rec.error is not None or rec.paragraphs
+
+
+def test_block_text_is_iterative() -> None:
+    import lxml.etree
+
+    root = lxml.etree.Element("div")
+    node = root
+    for _ in range(5000):  # deeper than Python's recursion limit
+        node = lxml.etree.SubElement(node, "div")
+    node.text = "bottom"
+    assert block_text(root) == ["bottom"]
+
+
+def test_entity_expansion_is_not_expanded() -> None:
+    defs = '<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
+    )
+    html = (
+        f'<?xml version="1.0"?><!DOCTYPE lolz [{defs}]><html><body><p>&lol9;</p>'
+        "<p>A real paragraph of ordinary text that follows the entity bomb in this page.</p></body></html>"
+    )
+    rec = extract_record(Record(id="b", source="b", html=html))
+    assert rec.html is None
+    assert "lollollol" not in rec.text
+    assert len(rec.text) < 10_000
+
+
+def test_empty_and_junk_html_are_errors_not_exceptions() -> None:
+    assert extract_record(Record(id="e", source="e", html="   ")).error == "empty document"
+    rec = extract_record(Record(id="j", source="j", html="<html><body></body></html>"))
+    assert rec.error is not None and rec.error.startswith("extraction failed")
+
+
+def test_time_limit_interrupts() -> None:
+    with pytest.raises(ExtractionTimeout), time_limit(0.05):
+        while True:
+            time.sleep(0.01)
+
+
+def test_timed_out_page_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cleanseed.extract as ex
+
+    def stall(*args: object, **kwargs: object) -> list[str]:
+        while True:
+            time.sleep(0.01)
+
+    monkeypatch.setattr(ex, "trafilatura_text", stall)
+    html = (FIXTURES / "news-article.html").read_text(encoding="utf-8")
+    rec = extract_record(Record(id="t", source="t", html=html), limit=0.1)
+    assert rec.error == "extraction timed out" and rec.paragraphs == []
+
+
+# ---- WARC ----
+
+
+def warc_record(
+    rtype: str, rid: str, uri: str, payload: bytes, content_type: str = "application/http; msgtype=response"
+) -> bytes:
+    head = (
+        f"WARC/1.0\r\nWARC-Type: {rtype}\r\nWARC-Record-ID: {rid}\r\nWARC-Target-URI: {uri}\r\n"
+        f"WARC-Date: 2024-01-01T00:00:00Z\r\nContent-Type: {content_type}\r\n"
+        f"Content-Length: {len(payload)}\r\n\r\n"
+    ).encode()
+    return head + payload + b"\r\n\r\n"
+
+
+def http_response(ctype: str, body: bytes) -> bytes:
+    return f"HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body
+
+
+def build_warc(compress: bool) -> bytes:
+    article = (FIXTURES / "news-article.html").read_bytes()
+    cafe = (FIXTURES / "cafe-cp1252.html").read_bytes()
+    records = [
+        warc_record("warcinfo", "<urn:uuid:0>", "", b"software: test\r\n", "application/warc-fields"),
+        warc_record(
+            "request",
+            "<urn:uuid:1>",
+            "https://a.example/",
+            b"GET / HTTP/1.1\r\n\r\n",
+            "application/http; msgtype=request",
+        ),
+        warc_record(
+            "response",
+            "<urn:uuid:2>",
+            "https://a.example/bridge",
+            http_response("text/html; charset=utf-8", article),
+        ),
+        warc_record(
+            "response",
+            "<urn:uuid:3>",
+            "https://a.example/logo.png",
+            http_response("image/png", b"\x89PNG\r\n"),
+        ),
+        warc_record("response", "<urn:uuid:4>", "https://b.example/cafe", http_response("text/html", cafe)),
+    ]
+    if compress:
+        return b"".join(gzip.compress(r) for r in records)
+    return b"".join(records)
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_warc_yields_html_responses_and_counts_the_rest(
+    compress: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = "crawl.warc.gz" if compress else "crawl.warc"
+    recs = list(read_stream(io.BytesIO(build_warc(compress)), name))
+    assert [r.id for r in recs] == ["<urn:uuid:2>", "<urn:uuid:4>"]
+    assert [r.url for r in recs] == ["https://a.example/bridge", "https://b.example/cafe"]
+    assert all(r.html is not None and r.error is None for r in recs)
+    assert "skipped 3 non-HTML WARC records" in capsys.readouterr().err
+    cafe = extract_record(recs[1])
+    assert "Le petit café du port" in cafe.text  # charset from the page's meta tag
+    bridge = extract_record(recs[0])
+    assert bridge.url == "https://a.example/bridge"  # the WARC's URI wins over the canonical link
+
+
+def test_warc_sniffed_without_extension() -> None:
+    recs = list(read_stream(io.BytesIO(build_warc(False)), "-"))
+    assert len(recs) == 2
+
+
+def test_truncated_warc_keeps_what_was_read() -> None:
+    data = build_warc(False)
+    recs = list(read_stream(io.BytesIO(data[: len(data) - 300]), "cut.warc"))
+    assert recs and recs[0].id == "<urn:uuid:2>"
+
+
+# ---- the installed command ----
+
+
+def test_installed_command_on_html_file(tmp_path: Path) -> None:
+    exe = shutil.which("cleanseed") or str(Path(sys.executable).parent / "cleanseed")
+    page = tmp_path / "page.html"
+    page.write_bytes((FIXTURES / "news-article.html").read_bytes())
+    proc = subprocess.run([exe, "clean", "-q", str(page)], capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.decode().splitlines()
+    assert len(lines) == 1
+    out = json.loads(lines[0])
+    assert out["id"] == str(page)
+    assert out["title"] == "Harbour bridge reopens after two years of repairs"
+    assert out["date"] == "2023-06-14"
+    assert "corrosion in the steel cables" in out["text"]
+    assert "All rights reserved" not in out["text"]
