@@ -118,3 +118,53 @@ def test_rules_on_long_adversarial_strings_finish(n):
     for text in ("a" * n, "share " * (n // 6), "... " * (n // 4), "By " + "A " * (n // 2), "1/" * (n // 2)):
         classify(text)
         strip_furniture([text, text])
+
+
+def _doc(i, url, *paras):
+    from cleanseed.record import Record
+
+    return Record(id=str(i), source="t", url=url, paragraphs=list(paras))
+
+
+BODIES = [
+    "Rain fell.",
+    "Markets rose.",
+    "The vote passed.",
+    "Fans cheered.",
+    "Ships sailed.",
+    "Talks stalled.",
+]
+
+
+def test_recurring_blocks_of_one_site_go_from_every_copy_including_the_first():
+    from cleanseed.furniture import Recurring
+
+    docs = [
+        _doc(i, f"https://www.site.example/a/{i}", BODIES[i], "Follow the Site on Mastodon today!")
+        for i in range(6)
+    ]
+    docs.append(
+        _doc(6, "https://other.example/x", "Different site body.", "Follow the Site on Mastodon today!")
+    )
+    out = list(Recurring(window=10, min_docs=3)(docs))
+    assert all(d.paragraphs == [BODIES[i]] for i, d in enumerate(out[:6]))
+    assert out[0].removed == [
+        {"text": "Follow the Site on Mastodon today!", "reason": "boilerplate", "rule": "recurring"}
+    ]
+    assert out[6].paragraphs == [
+        "Different site body.",
+        "Follow the Site on Mastodon today!",
+    ]  # one copy on that site
+
+
+def test_recurring_ignores_long_blocks_and_rare_short_ones():
+    from cleanseed.furniture import Recurring
+
+    long_para = " ".join(["word"] * 40) + "."
+    docs = [
+        _doc(i, "https://s.example/", long_para, f"Story {i} text." if i % 10 else "He declined to comment.")
+        for i in range(40)
+    ]
+    out = list(Recurring(window=5, min_docs=3)(docs))
+    assert all(long_para in d.paragraphs for d in out)
+    assert sum("He declined to comment." in d.paragraphs for d in out) == 4  # 4 of 40: under a fifth

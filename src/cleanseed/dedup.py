@@ -30,15 +30,9 @@ from cleanseed.record import Record
 
 _ACRONYM_DOTS = re.compile(r"\b(?:[A-Za-z]\.){2,}")
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_POSSESSIVE = re.compile(r"['’]s$")
 _CONNECTORS = frozenset({"of", "and", "the", "for", "de", "des", "du", "da", "do", "der", "la", "le", "&"})
-_OUR_KEEP = frozenset(
-    {"four", "hour", "your", "pour", "tour", "flour", "sour", "dour", "detour", "contour", "devour", "amour"}
-)
 _SPELLING = {
-    "defence": "defense",
-    "offence": "offense",
-    "licence": "license",
-    "pretence": "pretense",
     "programme": "program",
     "programmes": "programs",
     "grey": "gray",
@@ -50,31 +44,28 @@ _SPELLING = {
     "mum": "mom",
     "whilst": "while",
     "amongst": "among",
+    "towards": "toward",
+    "learnt": "learned",
 }
+_SUFFIXES = (("tre", "ter"), ("ence", "ense"), ("lled", "led"), ("lling", "ling"), ("ogue", "og"))
 
 
 def _spelling(word: str) -> str:
-    """British and American spellings folded to one form (applied to both sides alike)."""
+    """British and American spellings folded to one form.
+
+    Both sides of a comparison go through the same folding, so a rule only has to be
+    deterministic, not linguistically right: "hours" -> "hors" harms nothing.
+    """
     word = _SPELLING.get(word, word)
-    n = len(word)
-    if n >= 5 and word.endswith("our") and word not in _OUR_KEEP:
-        return word[:-3] + "or"
-    if n >= 6 and word.endswith(("ours", "oured", "ouring")) and word.rstrip("sedring")[-3:] == "our":
-        return word.replace("our", "or", 1) if word.count("our") == 1 else word
-    if n >= 5 and word.endswith("tre"):
-        return word[:-3] + "ter"
-    if n >= 6:
-        for uk, us in (
-            ("isation", "ization"),
-            ("ising", "izing"),
-            ("ised", "ized"),
-            ("ises", "izes"),
-            ("ise", "ize"),
-            ("lled", "led"),
-            ("lling", "ling"),
-        ):
-            if word.endswith(uk):
-                return word[: -len(uk)] + us
+    if len(word) >= 5:
+        word = word.replace("our", "or")  # colour, favourite, labourer
+        if len(word) >= 6:
+            word = (
+                word.replace("isa", "iza").replace("ise", "ize").replace("isi", "izi")
+            )  # realised, organisation
+            for uk, us in _SUFFIXES:
+                if word.endswith(uk):
+                    return word[: -len(uk)] + us
     return word
 
 
@@ -82,36 +73,50 @@ def words(sentence: str) -> list[str]:
     """Comparison words: acronyms and their written-out forms folded together, spellings unified.
 
     "North Atlantic Treaty Organisation" and "NATO" both give "nato"; "U.S." and "US" give "us";
-    a run of capitalized words gives its initials, so either side of an edit meets in the middle.
+    a run of capitalized words (unbroken by punctuation) gives its initials, so either side of
+    an edit meets in the middle.
     """
     text = unicodedata.normalize("NFKC", sentence)
     text = _ACRONYM_DOTS.sub(lambda m: m.group(0).replace(".", ""), text)
-    raw = [t for t in (re.sub(r"['’]s$", "", t) for t in _TOKEN.findall(text)) if t]
     out: list[str] = []
-    i, n = 0, len(raw)
-    while i < n:
-        tok = raw[i]
+    run: list[str] = []
+    end = -1
+
+    def flush() -> None:
+        if len(run) >= 2:
+            out.append("".join(t if t.isupper() and len(t) > 1 else t[0] for t in run).lower())
+        elif run:
+            out.append(_spelling(run[0].lower()))
+        run.clear()
+
+    pending_connector: str | None = None
+    for m in _TOKEN.finditer(text):
+        tok = _POSSESSIVE.sub("", m.group(0))
+        joined = not text[end : m.start()].strip() if end >= 0 else False
+        end = m.end()
+        if not tok:
+            continue
         if tok[0].isupper():
-            run = [tok]
-            j = i + 1
-            while j < n:
-                if raw[j][0].isupper():
-                    run.append(raw[j])
-                    j += 1
-                elif (
-                    raw[j].lower() in _CONNECTORS and j + 1 < n and raw[j + 1][0].isupper() and len(run) >= 1
-                ):
-                    j += 1  # connector inside a name: skipped
-                else:
-                    break
-            if len(run) >= 2:
-                out.append("".join(t if t.isupper() and len(t) > 1 else t[0] for t in run).lower())
+            if run and joined:
+                run.append(tok)
             else:
-                out.append(_spelling(tok.lower()))
-            i = j
-        else:
-            out.append(_spelling(tok.lower()))
-            i += 1
+                if pending_connector is not None:
+                    out.append(pending_connector)
+                flush()
+                run.append(tok)
+            pending_connector = None
+            continue
+        if run and joined and tok.lower() in _CONNECTORS and pending_connector is None:
+            pending_connector = tok.lower()  # "of" in "Bank of England": kept only if the name ends here
+            continue
+        flush()
+        if pending_connector is not None:
+            out.append(pending_connector)
+            pending_connector = None
+        out.append(_spelling(tok.lower()))
+    flush()
+    if pending_connector is not None:
+        out.append(pending_connector)
     return out
 
 
@@ -282,7 +287,7 @@ class NearDuplicates:
         if not units:
             return
         matches: list[tuple[str, int, float] | None] = [None] * len(units)
-        candidates = self.index.query(keys)
+        candidates = self.index.query(keys, sig8)
         for u, cands in enumerate(candidates):
             if not len(cands):
                 continue

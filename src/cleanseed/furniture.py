@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date as Date
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
+from urllib.parse import urlsplit
+
+import xxhash
 
 from cleanseed.normalize import fold
 from cleanseed.record import Record
@@ -247,17 +251,24 @@ def strip_furniture(
         if rule == "dateline" and head and found_date is None:
             found_date = parse_date(text)
         if rule is None and is_related_heading(text):
-            # the heading and the teasers after it, up to the next body paragraph
+            # the heading and the teasers after it, through the last cut-off blurb ("..."): a
+            # blurb is what tells teasers from the short body lines that may follow
             removed.append({"text": text, "reason": "boilerplate", "rule": "related"})
-            j = i + 1
+            j = last = i + 1
             while (
                 j < n
                 and j - i <= 8
                 and _is_teaser(paragraphs[j])
                 and classify(paragraphs[j]) in (None, "dateline")
             ):
-                removed.append({"text": paragraphs[j], "reason": "boilerplate", "rule": "related"})
                 j += 1
+                if _teaser_blurb(paragraphs[j - 1]):
+                    last = j
+            if last == i + 1 and i + 1 < n and is_dateline(paragraphs[i + 1]):
+                last = i + 2
+            for k in range(i + 1, last):
+                removed.append({"text": paragraphs[k], "reason": "boilerplate", "rule": "related"})
+            j = last
             i = j
             continue
         if (
@@ -312,3 +323,72 @@ def furniture(records: Iterable[Record]) -> Iterator[Record]:
             if rec.date is None and found is not None:
                 rec.date = found
         yield rec
+
+
+# ---- blocks that recur across the pages of one site ----
+
+_DIGITS = re.compile(r"\d+")
+
+
+def site_of(url: str | None) -> str:
+    """The host of a URL without "www.", or "" when there is none (all such documents form one site)."""
+    if not url:
+        return ""
+    host = urlsplit(url).hostname or ""
+    return host[4:] if host.startswith("www.") else host
+
+
+def block_key(site: str, text: str) -> int:
+    """A short block's identity on one site: folded, digits ignored ("Updated 3/4/2020" recurs)."""
+    return xxhash.xxh64_intdigest((site + "\0" + _DIGITS.sub("0", fold(text))).encode())
+
+
+class Recurring:
+    """Stage: short blocks found in many documents of one site are furniture (rule `recurring`),
+    removed from every copy, the first included, in one streaming pass.
+
+    Each record waits in a look-ahead window of `window` documents before it is judged, so a
+    block that recurs later in the stream is known when its first copy leaves. A block is
+    recurring when at least `min_docs` documents of the site hold it, and at least a fifth of
+    the site's documents seen so far: a generic sentence that a few stories share ("He declined
+    to comment.") is not furniture. Memory: the window's records, plus 16 bytes of counts per
+    distinct short block and per site.
+    """
+
+    def __init__(self, window: int = 256, min_docs: int = 3, max_words: int = 30) -> None:
+        self.window, self.min_docs, self.max_words = window, min_docs, max_words
+        self.block_docs: dict[int, int] = {}
+        self.site_docs: dict[str, int] = {}
+
+    def _keys(self, rec: Record) -> list[int | None]:
+        site = site_of(rec.url)
+        return [block_key(site, p) if nwords(p) <= self.max_words else None for p in rec.paragraphs]
+
+    def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
+        pending: deque[tuple[Record, list[int | None]]] = deque()
+        for rec in records:
+            keys: list[int | None] = []
+            if rec.error is None:
+                keys = self._keys(rec)
+                site = site_of(rec.url)
+                self.site_docs[site] = self.site_docs.get(site, 0) + 1
+                for key in set(k for k in keys if k is not None):
+                    self.block_docs[key] = self.block_docs.get(key, 0) + 1
+            pending.append((rec, keys))
+            if len(pending) > self.window:
+                yield self._judge(*pending.popleft())
+        while pending:
+            yield self._judge(*pending.popleft())
+
+    def _judge(self, rec: Record, keys: list[int | None]) -> Record:
+        if rec.error is not None or not any(k is not None for k in keys):
+            return rec
+        floor = max(self.min_docs, self.site_docs.get(site_of(rec.url), 0) // 5)
+        kept = []
+        for text, key in zip(rec.paragraphs, keys):
+            if key is not None and self.block_docs.get(key, 0) >= floor:
+                rec.removed.append({"text": text, "reason": "boilerplate", "rule": "recurring"})
+            else:
+                kept.append(text)
+        rec.paragraphs = kept
+        return rec

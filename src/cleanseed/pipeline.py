@@ -1,19 +1,33 @@
-"""The stages composed: read -> normalize -> furniture -> near-duplicates -> out."""
+"""The stages composed: read -> normalize -> furniture -> near-duplicates -> out.
+
+Two kinds of stage: per-document ones (extract, normalize, furniture, and signing for dedup)
+that look at one record at a time, and stream ones (recurring blocks, near-duplicates) that
+hold state across records. With `jobs > 1` the per-document stages run in worker processes,
+a bounded window of chunks in flight, results taken back in input order; the stream stages
+run here, in input order, so the output is byte-identical to `jobs = 1`.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import signal
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from functools import reduce
+from itertools import islice
 from typing import Any
 
 from cleanseed.config import Config, load_config
-from cleanseed.dedup import NearDuplicates
-from cleanseed.furniture import furniture
+from cleanseed.dedup import NearDuplicates, Signed, Signer, sign
+from cleanseed.furniture import Recurring, furniture
 from cleanseed.normalize import normalize
 from cleanseed.readers import record_from_object
 from cleanseed.record import Record
 
 Stage = Callable[[Iterable[Record]], Iterator[Record]]
+
+CHUNK = 32  # records per task sent to a worker: amortizes pickling and queue round trips
+IN_FLIGHT = 4  # chunks per worker queued ahead: keeps workers busy, memory bounded
 
 
 def extract_stage(records: Iterable[Record]) -> Iterator[Record]:
@@ -34,19 +48,122 @@ def mark_empty(records: Iterable[Record]) -> Iterator[Record]:
         yield rec
 
 
-def stages(config: Config, index: Any = None) -> list[Stage]:
-    """The stages a configuration asks for, in order."""
+def document_stages(config: Config) -> list[Stage]:
+    """The per-document stages: each record on its own, so they can run in worker processes."""
     out: list[Stage] = [mark_empty, extract_stage, normalize]
     if config.furniture:
         out.append(furniture)
+    return out
+
+
+def stream_stages(config: Config) -> list[Stage]:
+    """The stateful stages before dedup, run in one process in input order."""
+    out: list[Stage] = []
+    if config.furniture and config.dedup.window > 0:
+        d = config.dedup
+        out.append(Recurring(d.window, d.recurring_min_docs, d.recurring_max_words))
+    return out
+
+
+def stages(config: Config, index: Any = None) -> list[Stage]:
+    """Every stage a configuration asks for, in order (the one-process pipeline)."""
+    out = document_stages(config) + stream_stages(config)
     if config.dedup.enabled:
         out.append(NearDuplicates(config.dedup, index))
     return out
 
 
 def run(records: Iterable[Record], config: Config, index: Any = None) -> Iterator[Record]:
-    """Every record through every stage; failed records pass through untouched."""
-    return reduce(lambda stream, stage: stage(stream), stages(config, index), iter(records))
+    """Every record through every stage; failed records pass through untouched.
+
+    Without an `index`, one is opened from `config.dedup.index` and closed (saved, for a
+    persistent one) only when the run completes: an interrupted run leaves a saved index as it was.
+    """
+    owned = index is None and config.dedup.enabled
+    if owned:
+        from cleanseed.index import open_index
+
+        index = open_index(config.dedup)
+    try:
+        if config.jobs == 1:
+            yield from reduce(lambda stream, stage: stage(stream), stages(config, index), iter(records))
+        else:
+            yield from _run_parallel(records, config, index)
+    except BaseException:
+        if owned:
+            index.discard()
+        raise
+    if owned:
+        index.close()
+
+
+# ---- worker processes ----
+
+_worker: tuple[list[Stage], Signer | None] | None = None
+
+
+def _init_worker(config: Config) -> None:
+    global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    d = config.dedup
+    _worker = (document_stages(config), Signer(d.num_perm, d.bands, d.seed) if d.enabled else None)
+
+
+def process_document(rec: Record, stages: list[Stage], signer: Signer | None) -> tuple[Record, Signed | None]:
+    """The per-document work for one record: its stages, then its signatures when dedup is on."""
+    (rec,) = reduce(lambda stream, stage: stage(stream), stages, iter((rec,)))
+    signed = sign(rec.paragraphs, signer) if signer is not None and rec.error is None else None
+    return rec, signed
+
+
+def _work(chunk: list[Record]) -> list[tuple[Record, Signed | None]]:
+    assert _worker is not None
+    stages, signer = _worker
+    return [process_document(rec, stages, signer) for rec in chunk]
+
+
+def _ordered(records: Iterable[Record], config: Config) -> Iterator[tuple[Record, Signed | None]]:
+    """(record, signed) in input order from a pool of workers, at most jobs*IN_FLIGHT chunks ahead.
+
+    Not `Pool.imap`: its feeder thread reads the whole input ahead of the workers.
+    """
+    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    pool = ctx.Pool(config.jobs, initializer=_init_worker, initargs=(config,))
+    try:
+        it = iter(records)
+        pending: deque[Any] = deque()
+        while True:
+            while len(pending) < config.jobs * IN_FLIGHT:
+                chunk = list(islice(it, CHUNK))
+                if not chunk:
+                    break
+                pending.append(pool.apply_async(_work, (chunk,)))
+            if not pending:
+                break
+            yield from pending.popleft().get()
+        pool.close()
+        pool.join()
+    finally:
+        pool.terminate()
+
+
+def _run_parallel(records: Iterable[Record], config: Config, index: Any) -> Iterator[Record]:
+    # Stream stages see records only; each record's signatures wait beside it, keyed by identity
+    # (the record is held too, so an identity is never reused while its entry waits).
+    waiting: dict[int, tuple[Record, Signed | None]] = {}
+
+    def unpaired() -> Iterator[Record]:
+        for rec, signed in _ordered(records, config):
+            waiting[id(rec)] = (rec, signed)
+            yield rec
+
+    stream = reduce(lambda s, stage: stage(s), stream_stages(config), unpaired())
+    dedup = NearDuplicates(config.dedup, index) if config.dedup.enabled else None
+    for rec in stream:
+        _, signed = waiting.pop(id(rec), (rec, None))
+        if dedup is not None and rec.error is None:
+            dedup.judge(rec, signed)
+        yield rec
 
 
 def clean(records: Iterable[dict[str, Any]], **options: Any) -> Iterator[dict[str, Any]]:
