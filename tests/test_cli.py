@@ -41,3 +41,17 @@ def test_bad_config_is_one_line_exit_1(tmp_path):
     cfg.write_text("[dedup]\nbands = 7\n")
     result = CliRunner().invoke(main, ["clean", "--config", str(cfg), str(SEEDS[0])])
     assert result.exit_code == 1 and "multiple of bands" in result.stderr
+
+
+def test_whole_document_duplicates_named_and_droppable(tmp_path):
+    body = "A wire story paragraph that several sites republish word for word, about the harbour."
+    other = "Another paragraph of the same story, long enough to be judged on its own merits."
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        "".join(json.dumps({"id": i, "text": f"Headline\n\n{body}\n\n{other}"}) + "\n" for i in ("a", "b"))
+    )
+    out = [json.loads(x) for x in CliRunner().invoke(main, ["clean", str(src)]).stdout.splitlines()]
+    assert "duplicate_of" not in out[0] and out[1]["duplicate_of"] == "a" and out[1]["text"] == ""
+    dropped = CliRunner().invoke(main, ["clean", "--drop-duplicate-docs", str(src)])
+    assert [json.loads(x)["id"] for x in dropped.stdout.splitlines()] == ["a"]
+    assert "1 dropped as duplicates" in dropped.stderr
