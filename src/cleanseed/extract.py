@@ -113,7 +113,7 @@ def trafilatura_text(tree: Any, url: str | None, **options: Any) -> list[str]:
     """trafilatura's main text of a parsed page as paragraphs; [] when it finds none."""
     import trafilatura
 
-    text = trafilatura.extract(deepcopy(tree), url=url, deduplicate=False, **options)
+    text = trafilatura.extract(deepcopy(tree), url=url, deduplicate=False, include_comments=False, **options)
     return split_lines(text)
 
 
@@ -131,10 +131,25 @@ def choose_text(candidates: dict[str, list[str]]) -> tuple[str, list[str]]:
     """The candidate to keep, by agreement between extractors.
 
     `candidates` holds trafilatura's default ("default"), precision ("precision") and recall
-    ("recall") outputs and readability's ("readability"). The default is kept unless the others
-    agree that it missed or added text.
+    ("recall") outputs and readability's ("readability"). Readability's text is kept when it
+    holds nearly all of trafilatura's precise core (so it found the same article), nearly all of
+    it lies within trafilatura's widest reading (so it added no region trafilatura rejected
+    outright), and its length is within [0.5, 2] of the default's. Otherwise trafilatura's
+    precision output, or the default when precision found nothing.
     """
-    default = candidates.get("default", [])
+    default, precise = candidates.get("default", []), candidates.get("precision", [])
+    readable, recall = candidates.get("readability", []), candidates.get("recall", [])
+    d, p, rd, rc = _bag(default), _bag(precise), _bag(readable), _bag(recall)
+    n_default, n_readable = sum(d.values()), sum(rd.values())
+    if (
+        n_readable
+        and overlap(p, rd)[0] >= 0.9
+        and overlap(rd, rc)[0] >= 0.9
+        and 0.5 * n_default <= n_readable <= 2 * n_default
+    ):
+        return "readability", readable
+    if precise:
+        return "precision", precise
     return "default", default
 
 
@@ -182,31 +197,43 @@ def choose_title(
     site_name: str | None,
     url: str | None,
 ) -> str | None:
-    """The page's headline: what <title>, og:title and <h1> agree on, without a site-name suffix."""
+    """The page's headline: what <title>, og:title and <h1> agree on, without a site-name part.
+
+    A title is split on separators (" | ", " - ", ": " ...); parts naming the site (og:site_name,
+    the host name) are dropped, and so is a part that a heading repeats when a longer part stands
+    beside it (a site's logo heading). A heading equal to the longest remaining part, or to a
+    whole title, is the headline.
+    """
     site = _site_words(site_name, url)
-    sources = [t for t in (og_title, html_title) if t]
-    # a heading that a title source contains (or equals) is the headline, whatever surrounds it
-    for h in headings:
-        key = _fold(h)
-        if key and not _is_site(h, site) and any(key in _fold(t) for t in sources):
+    folded_headings = [_fold(h) for h in headings]
+    for h, key in zip(headings, folded_headings):
+        if key and not _is_site(h, site) and any(key == _fold(t) for t in (og_title, html_title) if t):
             return h
-    for title in sources:
-        parts = _TITLE_SEPARATORS.split(title)
-        if len(parts) > 1:
-            kept = [p for p in parts if not _is_site(p, site)]
-            if 0 < len(kept) < len(parts):
-                title = _join_parts(title, kept)
-            elif len(kept) == len(parts) and site_name is None:
-                # no site name known: the longest part is the headline, short tails are sections
-                longest = max(parts, key=len)
-                if len(_WORDS.findall(longest)) >= 4 and all(
-                    len(_WORDS.findall(p)) <= 3 for p in parts if p is not longest
-                ):
-                    title = longest
-        if not _is_site(title, site):
-            return title.strip()
-    if headings and not _is_site(headings[0], site):
-        return headings[0]
+    for title in (t for t in (og_title, html_title) if t):
+        parts = [p for p in _TITLE_SEPARATORS.split(title) if _WORDS.search(p)]
+        kept = [p for p in parts if not _is_site(p, site)]
+        if len(kept) > 1:
+            longest = max(kept, key=lambda p: len(_WORDS.findall(p)))
+            logo = [p for p in kept if p is not longest and _fold(p) in folded_headings]
+            kept = [p for p in kept if not any(p is q for q in logo)]
+        if len(kept) > 1 and not logo and site_name is None:
+            # no site name known: a headline with short section names around it
+            longest = max(kept, key=len)
+            if len(_WORDS.findall(longest)) >= 4 and all(
+                len(_WORDS.findall(p)) <= 3 for p in kept if p is not longest
+            ):
+                kept = [longest]
+        if kept:
+            chosen = _join_parts(title, kept) if len(kept) < len(parts) else title.strip()
+            words = len(_WORDS.findall(chosen))
+            for h, key in zip(headings, folded_headings):
+                # the headline inside a title that carries more (a section, a series name)
+                if key and key in _fold(chosen) and 3 * len(key.split()) >= words and not _is_site(h, site):
+                    return h
+            return chosen
+    for h in headings:
+        if not _is_site(h, site):
+            return h
     return None
 
 
