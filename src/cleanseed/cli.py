@@ -75,6 +75,13 @@ def main() -> None:
     help="Worker processes [default: the machine's cores].",
 )
 @click.option(
+    "--index",
+    default=None,
+    metavar="PATH|URL",
+    help="Index to dedup against and add to: a file (loaded, then saved at the end) or "
+    "redis://[:password@]host:port/db (shared) [default: in memory].",
+)
+@click.option(
     "--config",
     "config_path",
     type=click.Path(dir_okay=False),
