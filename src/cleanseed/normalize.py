@@ -116,7 +116,8 @@ def split_sentences(paragraph: str) -> list[str]:
     pieces: list[str] = []
     start = 0
     for match in _SENTENCE_END.finditer(paragraph):
-        candidate = paragraph[start : match.start()]
+        # only the last word matters: a bounded look-back keeps this linear ("U.S. " * 50_000)
+        candidate = paragraph[max(start, match.start() - 64) : match.start()]
         last = _LAST_WORD.search(candidate)
         word = last.group(1).rstrip(".").lower().lstrip("\"'“‘(") if last else ""
         if word in ABBREVIATIONS or _INITIALISM.match(word + "."):

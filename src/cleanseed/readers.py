@@ -198,9 +198,11 @@ def read_stream(raw: IO[bytes], source: str, text_field: str = "text") -> Iterat
 def _read_all(stream: IO[bytes]) -> tuple[bytes, str | None]:
     """All bytes a stream gives, and an error when it ends early (a truncated gzip or zstd)."""
     chunks: list[bytes] = []
+    # read1: a read that fails midway loses what it decoded, so keep each read small
+    read = getattr(stream, "read1", stream.read)
     try:
         while True:
-            chunk = stream.read(1 << 20)
+            chunk = read(1 << 16)
             if not chunk:
                 return b"".join(chunks), None
             chunks.append(chunk)

@@ -1,0 +1,342 @@
+"""Bad input through the installed command: one clear line on stderr, the run goes on, nothing lost.
+
+Every test checks the same three things: the message names the file (and line, for JSONL), the
+good input next to the bad one still comes out, and output lines + failed == documents in.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import random
+import re
+import select
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import zstandard
+from conftest import cleanseed_command, run_cli
+
+GOOD = "A good document that sits beside the bad ones and must come through whole."
+SUMMARY = re.compile(rb"cleanseed: (\d+) documents in, (\d+) out, (\d+) failed, (\d+) dropped")
+
+
+def good_file(tmp_path: Path) -> Path:
+    path = tmp_path / "good.txt"
+    path.write_text(GOOD)
+    return path
+
+
+def accounted(result: subprocess.CompletedProcess[bytes]) -> tuple[list[dict[str, object]], int]:
+    """Output records and the failed count; asserts every document in is out or failed."""
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    match = SUMMARY.search(result.stderr)
+    assert match, result.stderr
+    docs_in, docs_out, failed, dropped = map(int, match.groups())
+    assert docs_out == len(out)
+    assert docs_in == docs_out + failed + dropped
+    assert b"Traceback" not in result.stderr
+    return out, failed
+
+
+def messages(result: subprocess.CompletedProcess[bytes]) -> list[str]:
+    """The per-document lines on stderr (not the summary)."""
+    return [
+        line
+        for line in result.stderr.decode().splitlines()
+        if not SUMMARY.match(line.encode())
+        and "removed passages" not in line
+        and ":   " not in line
+        and not line.startswith("cleanseed: failed:")
+    ]
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    result = run_cli("clean", str(tmp_path / "nope.txt"), str(good_file(tmp_path)))
+    out, failed = accounted(result)
+    assert result.returncode == 0 and failed == 1 and out[0]["text"] == GOOD
+    assert messages(result) == [f"cleanseed: {tmp_path / 'nope.txt'}: cannot read: No such file or directory"]
+
+
+def test_symlink_loop_is_unreadable(tmp_path: Path) -> None:
+    # works as root too, unlike a permission bit
+    (tmp_path / "loop.txt").symlink_to(tmp_path / "loop.txt")
+    result = run_cli("clean", str(tmp_path / "loop.txt"), str(good_file(tmp_path)))
+    out, failed = accounted(result)
+    assert failed == 1 and len(out) == 1
+    assert messages(result)[0].startswith(f"cleanseed: {tmp_path / 'loop.txt'}: cannot read:")
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    """chmod 000; root reads anything, so as root the command runs as `nobody` via setpriv."""
+    as_root = os.geteuid() == 0
+    if as_root and not shutil.which("setpriv"):
+        pytest.skip("running as root and setpriv is absent: cannot make a file unreadable")
+    with tempfile.TemporaryDirectory() as tmp:  # not tmp_path: its parents are private to root
+        folder = Path(tmp)
+        folder.chmod(0o755)
+        secret = folder / "secret.txt"
+        secret.write_text("You may not read this.")
+        secret.chmod(0)
+        good = good_file(folder)
+        good.chmod(0o644)
+        command = [*cleanseed_command(), "clean", str(secret), str(good)]
+        if as_root:
+            command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+        result = subprocess.run(command, capture_output=True, timeout=60, cwd="/")
+    if result.returncode != 0 and b"secret.txt" not in result.stderr:
+        pytest.skip(f"nobody cannot run the installed command here: {result.stderr[-200:]!r}")
+    out, failed = accounted(result)
+    assert failed == 1 and out[0]["text"] == GOOD
+    assert messages(result) == [f"cleanseed: {secret}: cannot read: Permission denied"]
+
+
+def test_folder_with_binary_files(tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "a.bin").write_bytes(random.Random(1).randbytes(5000))
+    (folder / "b.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200))
+    (folder / "c.txt").write_text(GOOD)
+    result = run_cli("clean", str(folder))
+    out, failed = accounted(result)
+    assert failed == 2 and [r["text"] for r in out] == [GOOD]
+    assert messages(result) == [
+        f"cleanseed: {folder / 'a.bin'}: binary file",
+        f"cleanseed: {folder / 'b.png'}: binary file",
+    ]
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n\t\n \r\n \xc2\xa0 \n"], ids=["empty", "whitespace"])
+def test_empty_and_whitespace_files(tmp_path: Path, content: bytes) -> None:
+    blank = tmp_path / "blank.txt"
+    blank.write_bytes(content)
+    result = run_cli("clean", str(blank), str(good_file(tmp_path)))
+    out, failed = accounted(result)
+    assert failed == 1 and out[0]["text"] == GOOD
+    assert messages(result) == [f"cleanseed: {blank}: empty document"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "want"),
+    [
+        ("Café crème brûlée, dit le chef français à Noël.".encode("cp1252"), "Café crème brûlée"),
+        ("Müller und Söhne grüßen aus der Straße.".encode("latin-1"), "Müller und Söhne"),
+        # detection needs a few sentences: a single short koi8-r line is misread
+        (
+            ("Привет, как дела у всех сегодня утром? Москва встретила весну холодным дождём. " * 2).encode(
+                "koi8-r"
+            ),
+            "Привет",
+        ),
+        ("Pójdźmy, żółw gęślą jaźń, święta łódź.".encode("cp1250"), None),
+        (b"\xff\xfe\x00\xd8 lone bytes \xc3\x28 and \x80\x81 more words here.", "lone bytes"),
+    ],
+    ids=["cp1252", "latin1", "koi8r", "cp1250", "garbage"],
+)
+def test_legacy_encodings_and_undecodable_bytes(tmp_path: Path, raw: bytes, want: str | None) -> None:
+    path = tmp_path / "legacy.txt"
+    path.write_bytes(raw)
+    result = run_cli("clean", str(path), str(good_file(tmp_path)))
+    out, failed = accounted(result)
+    assert result.returncode == 0 and failed == 0 and len(out) == 2
+    assert out[0]["text"] and "\ufffd" not in out[0]["text"][:20] or want is None
+    if want:
+        assert want in out[0]["text"]
+
+
+def test_mojibake_is_fixed(tmp_path: Path) -> None:
+    path = tmp_path / "moji.txt"
+    path.write_text("The cafÃ© serves crÃ¨me brÃ»lÃ©e â€” every day.", encoding="utf-8")
+    out, failed = accounted(run_cli("clean", str(path)))
+    assert failed == 0 and out[0]["text"] == "The café serves crème brûlée — every day."
+
+
+def test_bad_jsonl_lines_name_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(
+        b'{"text": "First good line of text here."}\n'
+        b"{not json at all\n"
+        b"[1, 2, 3]\n"
+        b'"just a string"\n'
+        b'{"body": "text in the wrong field"}\n'
+        b'{"text": 42}\n'
+        b'{"text": "Second good line of text here."}\n'
+    )
+    result = run_cli("clean", str(path))
+    out, failed = accounted(result)
+    assert [r["text"] for r in out] == ["First good line of text here.", "Second good line of text here."]
+    assert failed == 5
+    msgs = messages(result)
+    assert [m.split(": ", 2)[1] for m in msgs] == [f"{path}:{n}" for n in (2, 3, 4, 5, 6)]
+    assert "malformed JSON" in msgs[0] and "not an object" in msgs[1] and "not an object" in msgs[2]
+    assert "no 'text' field" in msgs[3] and "not a string" in msgs[4]
+    assert run_cli("clean", "--strict", str(path)).returncode == 3
+
+
+def _lines(n: int) -> bytes:
+    rng = random.Random(7)
+    words = ["river", "stone", "market", "policy", "winter", "signal", "harbour", "ledger"]
+    return b"".join(
+        json.dumps(
+            {
+                "id": f"d{i}",
+                "text": " ".join(rng.choice(words) + str(rng.randrange(10**6)) for _ in range(20)),
+            }
+        ).encode()
+        + b"\n"
+        for i in range(n)
+    )
+
+
+@pytest.mark.parametrize("codec", ["gz", "zst"])
+def test_truncated_compressed_jsonl_keeps_what_was_readable(tmp_path: Path, codec: str) -> None:
+    data = _lines(3000)
+    if codec == "gz":
+        packed = gzip.compress(data)
+    else:  # two frames: the first whole, the second cut
+        half = len(data) // 2
+        packed = zstandard.ZstdCompressor().compress(data[:half]) + zstandard.ZstdCompressor().compress(
+            data[half:]
+        )
+    path = tmp_path / f"cut.jsonl.{codec}"
+    path.write_bytes(packed[: int(len(packed) * 0.8)])
+    result = run_cli("clean", "--no-dedup", str(path), str(good_file(tmp_path)))
+    out, failed = accounted(result)
+    assert failed == 1 and out[-1]["text"] == GOOD
+    ids = [r["id"] for r in out[:-1]]
+    assert len(ids) > 1000 and ids == [f"d{i}" for i in range(len(ids))]  # a prefix, in order
+    msgs = messages(result)
+    assert len(msgs) == 1 and msgs[0].startswith(f"cleanseed: {path}:{len(ids) + 1}: truncated")
+
+
+@pytest.mark.parametrize("codec", ["gz", "zst"])
+def test_truncated_compressed_text(tmp_path: Path, codec: str) -> None:
+    text = b"\n\n".join(json.loads(line)["text"].encode() + b"." for line in _lines(2000).splitlines())
+    packed = gzip.compress(text) if codec == "gz" else zstandard.ZstdCompressor().compress(text)
+    path = tmp_path / f"cut.txt.{codec}"
+    path.write_bytes(packed[: int(len(packed) * 0.8)])
+    result = run_cli("clean", "--no-dedup", str(path))
+    out, failed = accounted(result)
+    assert f"cleanseed: {path}: " in result.stderr.decode() and b"truncated" in result.stderr
+    if codec == "gz":  # gzip gives back what it decoded: the document comes through, shorter
+        assert failed == 0 and 0 < len(str(out[0]["text"])) < len(text)
+    else:  # a one-frame zstd file decodes nothing, so the file fails as a whole, counted
+        assert failed + len(out) == 1
+
+
+def _huge_words(n: int) -> list[str]:
+    rng = random.Random(3)
+    return [f"w{rng.randrange(50000)}" for _ in range(n)]
+
+
+def test_multi_megabyte_single_paragraph(tmp_path: Path) -> None:
+    words = _huge_words(300_000)  # ~2 MB in one paragraph of 20-word sentences
+    text = " ".join(
+        ("The " if i % 20 == 0 else "") + w + ("." if i % 20 == 19 else "") for i, w in enumerate(words)
+    )
+    path = tmp_path / "huge.txt"
+    path.write_text(text)
+    result = run_cli("clean", str(path), str(path), str(good_file(tmp_path)), timeout=120)
+    out, failed = accounted(result)
+    assert failed == 0 and len(out) == 3
+    assert out[0]["text"] == text
+    assert out[1]["text"] == "" and out[1]["removed"][0]["reason"] == "duplicate"  # the copy
+    assert out[2]["text"] == GOOD
+
+
+def test_multi_megabyte_single_sentence_without_dedup(tmp_path: Path) -> None:
+    text = " ".join(_huge_words(300_000))  # ~2 MB, not one full stop
+    path = tmp_path / "huge.txt"
+    path.write_text(text)
+    out, failed = accounted(run_cli("clean", "--no-dedup", str(path), str(good_file(tmp_path))))
+    assert failed == 0 and out[0]["text"] == text and out[1]["text"] == GOOD
+
+
+@pytest.mark.xfail(
+    reason="dedup.py stores a sentence's distinct shingle count as uint16: OverflowError above 65535",
+    strict=False,
+)
+def test_multi_megabyte_single_sentence_with_dedup(tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    path.write_text(" ".join(_huge_words(300_000)))
+    out, failed = accounted(run_cli("clean", str(path), str(good_file(tmp_path))))
+    assert failed == 0 and len(out) == 2
+
+
+# Long adversarial strings aimed at each furniture rule's patterns; each must finish quickly.
+ADVERSARIAL = [
+    "Share " * 50_000,
+    "Facebook Twitter " * 20_000,
+    "Comments " * 50_000,
+    "Join the newsletter " * 20_000,
+    "Subscribe " * 50_000,
+    "cookie privacy copyright " * 20_000,
+    "Related coverage " * 20_000,
+    "Photo: Reuters " * 20_000,
+    "By " * 80_000,
+    "By John Smith and " * 20_000,
+    "12 January 2020 " * 20_000,
+    "a | " * 50_000,
+    "..." * 100_000,
+    "a" * 500_000,
+    "U.S. " * 50_000,
+    "Mr. " * 50_000,
+    "\u00e9" * 200_000,
+    "&amp;" * 50_000,
+]
+
+
+def test_pathological_repetition_runs_through_every_rule(tmp_path: Path) -> None:
+    # each as one long paragraph, and cut into many short paragraphs that reach the rules
+    short = "\n\n".join(s[: 40 + i] for i, s in enumerate(ADVERSARIAL * 60))
+    docs = [{"id": f"a{i}", "text": s} for i, s in enumerate(ADVERSARIAL)] + [{"id": "short", "text": short}]
+    path = tmp_path / "adversarial.jsonl"
+    path.write_text("".join(json.dumps(d) + "\n" for d in docs))
+    result = run_cli("clean", str(path), timeout=110)
+    out, failed = accounted(result)
+    assert failed == 0 and [r["id"] for r in out] == [d["id"] for d in docs]
+
+
+def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
+    path = tmp_path / "many.jsonl"
+    path.write_bytes(_lines(5000))
+    cmd = " ".join(cleanseed_command()) + f" clean --no-dedup {path} | head -1"
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count(b"\n") == 1 and json.loads(result.stdout)["id"] == "d0"
+    assert result.stderr == b""
+
+
+def test_ctrl_c_exits_130_with_whole_lines(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [*cleanseed_command(), "clean", "--no-dedup", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    lines = iter(_lines(20000).splitlines(keepends=True))
+    got = b""
+    deadline = time.monotonic() + 60
+    # feed slowly until output shows the command is working, then interrupt it mid-stream
+    while not got and time.monotonic() < deadline:
+        for _ in range(10):
+            proc.stdin.write(next(lines))
+        proc.stdin.flush()
+        if select.select([proc.stdout], [], [], 0.02)[0]:
+            got = os.read(proc.stdout.fileno(), 1 << 16)
+    assert got, "no output before the interrupt"
+    proc.send_signal(signal.SIGINT)
+    rest, err = proc.communicate(timeout=60)
+    output = got + rest
+    assert proc.returncode == 130, err
+    assert output.endswith(b"\n")
+    ids = [json.loads(line)["id"] for line in output.splitlines()]
+    assert ids == [f"d{i}" for i in range(len(ids))]
+    assert b"interrupted" in err and b"Traceback" not in err
