@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from collections.abc import Iterator
+from typing import IO, Any
 
 import click
+import orjson
 
 from cleanseed import __version__
 from cleanseed.config import default_jobs, load_config
@@ -143,6 +145,71 @@ def clean(inputs: tuple[str, ...], config_path: str | None, quiet: bool, **flags
         stats.write_summary(stderr)
     if config.strict and stats.docs_failed:
         sys.exit(ExitStatus.RECORD_FAILED)
+
+
+REPORT_HELP = """Render cleanseed's output as an HTML page for auditing a run by eye.
+
+OUTPUT is a JSONL file written by `cleanseed clean` (or - for standard input). The page is
+self-contained (no scripts, nothing fetched) and shows: counts; a chart of the passages removed
+by reason and rule; the largest duplicate clusters; and each document's text with its removed
+passages in place, struck through and labelled with their rule, duplicates linking to the
+paragraph they repeat.
+
+\b
+Examples:
+  cleanseed clean articles/ > out.jsonl && cleanseed report out.jsonl -o report.html
+  cleanseed clean --mark dump.jsonl | cleanseed report - -o marked.html --limit 50
+"""
+
+
+@main.command(help=REPORT_HELP)
+@click.argument("output", metavar="OUTPUT", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option(
+    "-o",
+    "--out",
+    "dest",
+    default="report.html",
+    show_default=True,
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Where to write the page (- for standard output).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=200,
+    show_default=True,
+    help="Documents shown in full; the counts and chart cover all of them.",
+)
+def report(output: str, dest: str, limit: int) -> None:
+    from cleanseed.report import render_report
+
+    bad = 0
+
+    def records(fh: IO[bytes]) -> Iterator[dict[str, Any]]:
+        nonlocal bad
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                obj = None
+                print(f"cleanseed: {output}:{n}: malformed JSON: {exc}", file=sys.stderr)
+            if isinstance(obj, dict):
+                yield obj
+            else:
+                bad += 1
+
+    try:
+        with click.open_file(output, "rb") as fh:
+            page = render_report(records(fh), limit=limit, title=f"cleanseed report: {output}")
+        with click.open_file(dest, "w", encoding="utf-8", atomic=dest != "-") as out:
+            out.write(page)
+    except OSError as exc:
+        raise click.ClickException(f"{exc.filename or output}: {exc.strerror or exc}") from exc
+    if dest != "-":
+        skipped = f", {bad} lines skipped" if bad else ""
+        print(f"cleanseed: wrote {dest}{skipped}", file=sys.stderr)
 
 
 def _quiet_pipe() -> None:
