@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 import click
@@ -15,6 +15,7 @@ from cleanseed.config import default_jobs, load_config
 from cleanseed.errors import CleanseedError, ExitStatus
 from cleanseed.pipeline import run
 from cleanseed.readers import read_sources
+from cleanseed.record import Record
 from cleanseed.stats import Progress, Stats
 from cleanseed.writer import to_line
 
@@ -113,7 +114,9 @@ def clean(inputs: tuple[str, ...], config_path: str | None, quiet: bool, **flags
     progress = Progress(stderr, enabled=not quiet and stderr.isatty())
     mark, drop = config.dedup.mark, config.dedup.drop_duplicate_docs
     try:
-        for rec in run(read_sources(inputs, config.text_field, tally=stats.read), config):
+        for rec in run(
+            _counted(read_sources(inputs, config.text_field, tally=stats.read), stats, progress), config
+        ):
             stats.count(rec)
             if rec.error is not None:
                 print(f"cleanseed: {rec.source}: {rec.error}", file=stderr)
@@ -210,6 +213,14 @@ def report(output: str, dest: str, limit: int) -> None:
     if dest != "-":
         skipped = f", {bad} lines skipped" if bad else ""
         print(f"cleanseed: wrote {dest}{skipped}", file=sys.stderr)
+
+
+def _counted(records: Iterable[Record], stats: Stats, progress: Progress) -> Iterator[Record]:
+    """Records as read, counted for the progress line (the pipeline may hold some back a while)."""
+    for rec in records:
+        stats.docs_read += 1
+        progress.update(stats)
+        yield rec
 
 
 def _quiet_pipe() -> None:

@@ -14,7 +14,8 @@ from cleanseed.record import Record
 class Stats:
     """What a run read, wrote, removed and could not process."""
 
-    docs_in: int = 0
+    docs_read: int = 0  # taken in by the readers so far (the pipeline may hold some back)
+    docs_in: int = 0  # through the pipeline: written, dropped or failed
     docs_out: int = 0
     docs_failed: int = 0
     docs_dropped: int = 0  # whole-document duplicates left out on request
@@ -91,8 +92,8 @@ class Progress:
         """The progress text for these counts at time `now`."""
         secs = max(1e-9, now - self.start)
         return (
-            f"cleanseed: {stats.docs_in} docs ({stats.docs_failed} failed), {_mb(stats.bytes_in)} in,"
-            f" {stats.docs_in / secs:.0f} docs/s, {stats.bytes_in / 1e6 / secs:.1f} MB/s"
+            f"cleanseed: {stats.docs_read} docs read, {stats.docs_out} written ({stats.docs_failed} failed),"
+            f" {_mb(stats.bytes_in)} in, {stats.docs_read / secs:.0f} docs/s, {stats.bytes_in / 1e6 / secs:.1f} MB/s"
         )
 
     def update(self, stats: Stats) -> None:
