@@ -1,0 +1,272 @@
+"""Indexes: the compact in-memory one against a brute-force reference, the file, a real Redis."""
+
+import json
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import zipfile
+
+import numpy as np
+import pytest
+from conftest import SEEDS, cleanseed_command, run_cli
+
+import cleanseed.index as ix
+from cleanseed.config import DedupConfig
+from cleanseed.dedup import Signer
+from cleanseed.errors import IndexError_
+from cleanseed.index import FileIndex, MemoryIndex, open_index
+
+
+def _random_docs(signer, n_docs, seed=0):
+    """Documents of 1-5 random shingle sets, half of them reusing an earlier set."""
+    rng = np.random.default_rng(seed)
+    seen = []
+    for _ in range(n_docs):
+        sets = [
+            rng.integers(0, 2**32, int(rng.integers(3, 20)), dtype=np.uint64).astype(np.uint32)
+            for _ in range(int(rng.integers(1, 6)))
+        ]
+        if seen and rng.random() < 0.5:
+            sets[0] = seen[int(rng.integers(0, len(seen)))]
+        seen.extend(sets)
+        sig = signer.signatures(sets)
+        yield (
+            signer.band_keys(sig),
+            (sig & 0xFF).astype(np.uint8),
+            np.array([len(s) for s in sets], np.uint16),
+        )
+
+
+@pytest.mark.parametrize("num_perm,bands", [(64, 16), (64, 32), (128, 16)])
+def test_memory_index_finds_exactly_the_items_sharing_a_band(monkeypatch, num_perm, bands):
+    monkeypatch.setattr(ix, "BUFFER_ITEMS", 37)  # many runs and merges
+    monkeypatch.setattr(ix, "MAX_RUN_ITEMS", 600)
+    signer = Signer(num_perm, bands)
+    rows = num_perm // bands
+    index = MemoryIndex(num_perm, bands)
+    reference: dict = {}
+    for d, (keys, sig8, sizes) in enumerate(_random_docs(signer, 700)):
+        found = index.query(keys, sig8)
+        for r in range(len(sig8)):
+            want = set()
+            for b in range(bands):
+                want |= reference.get((b, sig8[r, b * rows : (b + 1) * rows].tobytes()), set())
+            assert found[r].tolist() == sorted(want)
+        start = len(index)
+        index.add(keys, sig8, sizes, f"doc{d}", list(range(len(sig8))))
+        for r in range(len(sig8)):
+            for b in range(bands):
+                reference.setdefault((b, sig8[r, b * rows : (b + 1) * rows].tobytes()), set()).add(start + r)
+    assert len(index._runs) > 2
+    assert index.where(0) == ("doc0", 0)
+    assert index.signatures(np.array([0]))[0].tolist() == next(_random_docs(signer, 1))[1][0].tolist()
+    # saved and loaded: the same answers
+    again = MemoryIndex(num_perm, bands)
+    again.load_arrays(index.arrays())
+    for keys, sig8, _ in _random_docs(signer, 50, seed=1):
+        assert [a.tolist() for a in again.query(keys, sig8)] == [a.tolist() for a in index.query(keys, sig8)]
+
+
+def test_memory_index_is_compact():
+    signer = Signer()
+    index = MemoryIndex(64, 16)
+    for d, (keys, sig8, sizes) in enumerate(_random_docs(signer, 6000)):
+        index.add(keys, sig8, sizes, f"doc-{d:06d}", list(range(len(sig8))))
+    index._flush()
+    assert index.nbytes / len(index) < 140  # 64 signature bytes + 16 x 3-byte ids + a little
+
+
+def test_file_index_round_trip_and_atomic_write(tmp_path, monkeypatch):
+    path = tmp_path / "seen.idx"
+    config = DedupConfig(index=str(path))
+    index = open_index(config)
+    assert isinstance(index, FileIndex) and not path.exists()
+    keys, sig8, sizes = next(_random_docs(Signer(), 1))
+    index.add(keys, sig8, sizes, "first", list(range(len(sig8))))
+    index.close()
+    with zipfile.ZipFile(path) as zf:
+        header = json.loads(zf.read("header.json"))
+    assert header["options"] == {"num_perm": 64, "bands": 16, "seed": 1, "shingle": 2}
+    saved = path.read_bytes()
+    # a write that dies half way leaves the previous file whole, and no temporary file
+    index = open_index(config)
+    assert len(index) == len(sig8) and index.where(0) == ("first", 0)
+    index.add(keys, sig8, sizes, "second", list(range(len(sig8))))
+    real = np.lib.format.write_array
+    calls = []
+
+    def dying(fh, arr, **kw):
+        calls.append(1)
+        if len(calls) == 3:  # a few arrays written, then Ctrl-C
+            raise KeyboardInterrupt
+        real(fh, arr, **kw)
+
+    monkeypatch.setattr(np.lib.format, "write_array", dying)
+    with pytest.raises(KeyboardInterrupt):
+        index.close()
+    assert path.read_bytes() == saved
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seen.idx"]
+
+
+def test_file_index_errors(tmp_path):
+    bad = tmp_path / "bad.idx"
+    bad.write_text("not an index")
+    with pytest.raises(IndexError_, match="cannot read index"):
+        open_index(DedupConfig(index=str(bad)))
+    good = tmp_path / "good.idx"
+    open_index(DedupConfig(index=str(good))).close()
+    with pytest.raises(IndexError_, match=r"other signature options: seed 1 \(now 5\)"):
+        open_index(DedupConfig(index=str(good), seed=5))
+
+
+def test_cli_second_run_finds_the_first_runs_paragraphs(tmp_path):
+    path = tmp_path / "seen.idx"
+    first = run_cli("clean", "-q", "--index", str(path), str(SEEDS[0]))
+    assert first.returncode == 0 and json.loads(first.stdout)["text"]
+    second = run_cli("clean", "-q", "--index", str(path), str(SEEDS[1]))
+    both = run_cli("clean", "-q", *map(str, SEEDS))
+    assert second.stdout == both.stdout.splitlines(keepends=True)[1]  # as if in one run
+    again = json.loads(run_cli("clean", "-q", "--index", str(path), str(SEEDS[0])).stdout)
+    assert again["text"] == "" and again["duplicate_of"] == str(SEEDS[0])
+
+
+def test_cli_signature_options_mismatch_is_one_line_exit_1(tmp_path):
+    path = tmp_path / "seen.idx"
+    assert run_cli("clean", "-q", "--index", str(path), str(SEEDS[0])).returncode == 0
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[dedup]\nnum_perm = 128\n")
+    result = run_cli("clean", "-q", "--config", str(cfg), "--index", str(path), str(SEEDS[1]))
+    assert result.returncode == 1 and result.stdout == b""
+    lines = result.stderr.decode().splitlines()
+    assert len(lines) == 1 and "other signature options: num_perm 64 (now 128)" in lines[0]
+
+
+def _big_jsonl(path, n=4000):
+    path.write_text(
+        "".join(
+            json.dumps(
+                {"text": f"Paragraph {i} tells of the harbour and the {i % 97} boats that sailed at dawn."}
+            )
+            + "\n"
+            for i in range(n)
+        )
+    )
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
+def test_cli_interrupted_run_leaves_the_previous_index(tmp_path, how):
+    path = tmp_path / "seen.idx"
+    assert run_cli("clean", "-q", "--index", str(path), str(SEEDS[0])).returncode == 0
+    saved = path.read_bytes()
+    big = tmp_path / "big.jsonl"
+    _big_jsonl(big, 200_000)
+    proc = subprocess.Popen(
+        [*cleanseed_command(), "clean", "-q", "-j", "1", "--index", str(path), str(big)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    proc.stdout.readline()  # running, index loaded
+    proc.send_signal(how)
+    proc.communicate(timeout=60)
+    assert proc.returncode == (-9 if how == signal.SIGKILL else 130)
+    assert path.read_bytes() == saved
+    if how == signal.SIGINT:
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl", "seen.idx"]
+
+
+# ---- a real Redis ----
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server; .ci/run does)")
+    pytest.importorskip("redis", reason="the redis client is not installed (pip install 'cleanseed[redis]')")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [
+            server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    import redis
+
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_redis_second_run_finds_the_first_runs_paragraphs(redis_url):
+    assert run_cli("clean", "-q", "--index", redis_url, str(SEEDS[0])).returncode == 0
+    second = run_cli("clean", "-q", "--index", redis_url, str(SEEDS[1]))
+    both = run_cli("clean", "-q", *map(str, SEEDS))
+    assert second.stdout == both.stdout.splitlines(keepends=True)[1]
+
+
+def test_redis_options_mismatch_and_unreachable(redis_url, tmp_path):
+    assert run_cli("clean", "-q", "--index", redis_url, str(SEEDS[0])).returncode == 0
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[dedup]\nseed = 3\n")
+    result = run_cli("clean", "-q", "--config", str(cfg), "--index", redis_url, str(SEEDS[1]))
+    assert result.returncode == 1 and b"other signature options" in result.stderr
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    result = run_cli("clean", "-q", "--index", f"redis://:secret@127.0.0.1:{closed}/0", str(SEEDS[0]))
+    lines = result.stderr.decode().splitlines()
+    assert result.returncode == 1 and len(lines) == 1 and "cannot reach the index" in lines[0]
+    assert "secret" not in lines[0]
+
+
+def test_two_processes_share_one_redis(redis_url, tmp_path, shared):
+    """Halves of the dev stream, interleaved, cleaned at once by two processes against one index."""
+    lines = (shared / "eval" / "neardup-dev" / "input.jsonl").read_bytes().splitlines(keepends=True)
+    halves = [tmp_path / "even.jsonl", tmp_path / "odd.jsonl"]
+    halves[0].write_bytes(b"".join(lines[0::2]))
+    halves[1].write_bytes(b"".join(lines[1::2]))
+    procs = [
+        subprocess.Popen(
+            [*cleanseed_command(), "clean", "-q", "-j", "1", "--index", redis_url, str(h)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for h in halves
+    ]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [o[1] for o in outs]
+    docs = [json.loads(line) for out, _ in outs for line in out.splitlines()]
+    assert len(docs) == len(lines)
+    # each process removed duplicates whose earlier copy only the other process had seen
+    ids = [{json.loads(line)["id"] for line in out.splitlines()} for out, _ in outs]
+    for mine, theirs in ((0, 1), (1, 0)):
+        removed_of = {
+            e["of"]["id"]
+            for line in outs[mine][0].splitlines()
+            for e in json.loads(line)["removed"]
+            if e["reason"] == "duplicate"
+        }
+        assert removed_of & ids[theirs]

@@ -1,0 +1,78 @@
+"""Worker processes: records and signatures cross process boundaries; output identical to one process."""
+
+import pickle
+
+import numpy as np
+import pytest
+from conftest import FIXTURES, SEEDS, run_cli
+
+from cleanseed.dedup import Signer, sign
+from cleanseed.pipeline import clean
+from cleanseed.record import Record
+
+
+def test_records_and_signatures_pickle():
+    rec = Record(id="a", source="s", title="T", paragraphs=["One. Two words here."], extra={"k": [1]})
+    rec.removed.append({"text": "x", "reason": "boilerplate", "rule": "share"})
+    back = pickle.loads(pickle.dumps(rec))
+    assert back == rec
+    signed = sign(rec.paragraphs, Signer())
+    again = pickle.loads(pickle.dumps(signed))
+    assert again.units == signed.units and np.array_equal(again.keys, signed.keys)
+    assert np.array_equal(again.sig8, signed.sig8)
+
+
+def _docs(n):
+    base = [
+        "The council voted on Tuesday to close the old library on Main Street after a long debate.",
+        "Residents said the building had served the town for more than ninety years.",
+        "A new library will open next spring in the former post office, officials said.",
+    ]
+    return [
+        {
+            "id": f"d{i}",
+            "text": "\n\n".join(
+                base[: 1 + i % 3] + [f"Document {i} adds a sentence of its own, number {i}."]
+            ),
+        }
+        for i in range(n)
+    ]
+
+
+@pytest.mark.parametrize("options", [{}, {"mark": True}, {"drop_duplicate_docs": True}, {"dedup": False}])
+def test_library_jobs_2_matches_jobs_1(options):
+    opts = dict(options)
+    if "dedup" in opts:
+        opts["enabled"] = opts.pop("dedup")
+    one = list(clean(_docs(150), jobs=1, **opts))
+    two = list(clean(_docs(150), jobs=2, **opts))
+    assert one == two
+    assert any(d.get("removed") or d.get("duplicates") for d in one) or opts.get("enabled") is False
+
+
+def test_installed_command_jobs_2_byte_identical(tmp_path, shared):
+    inputs = [
+        str(shared / "eval" / "neardup-dev" / "input.jsonl"),
+        *map(str, SEEDS),
+        str(FIXTURES / "html"),
+    ]
+    one = run_cli("clean", "-q", "--jobs", "1", *inputs, timeout=300)
+    two = run_cli("clean", "-q", "--jobs", "2", *inputs, timeout=300)
+    assert one.returncode == 0 and two.returncode == 0
+    assert one.stdout == two.stdout and one.stdout.count(b"\n") > 900
+    marked = [run_cli("clean", "-q", "--mark", "-j", j, *map(str, SEEDS)).stdout for j in ("1", "2")]
+    assert marked[0] == marked[1]
+
+
+def test_jobs_2_reports_bad_input_like_jobs_1(tmp_path):
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"text": "Fine text here."}\n{not json}\n{"text": ""}\n{"text": "More fine text."}\n')
+    one, two = (run_cli("clean", "-j", j, str(good), str(tmp_path / "missing.txt")) for j in ("1", "2"))
+    assert one.stdout == two.stdout and one.returncode == two.returncode == 0
+
+    def errors(result):
+        return [
+            line for line in result.stderr.splitlines() if line.startswith(b"cleanseed: " + bytes(tmp_path))
+        ]
+
+    assert errors(one) == errors(two) and len(errors(one)) == 3
