@@ -315,11 +315,13 @@ def record_from_object(obj: dict[str, Any], source: str, default_id: str, text_f
 def read_jsonl(stream: IO[bytes], source: str, text_field: str = "text") -> Iterator[Record]:
     """One Record per line; bad lines become error Records naming the line."""
     lineno = 0
+    blank = 0
     try:
         for line in stream:
             lineno += 1
             where = f"{source}:{lineno}"
             if not line.strip():
+                blank += 1
                 continue
             try:
                 obj = orjson.loads(line)
@@ -335,6 +337,8 @@ def read_jsonl(stream: IO[bytes], source: str, text_field: str = "text") -> Iter
                 )
                 continue
             yield record_from_object(obj, where, where, text_field)
+        if blank == lineno:  # not one document in it: say so rather than pass it over in silence
+            yield Record(id=source, source=source, error="empty file")
     except (EOFError, OSError, zlib.error) as exc:
         yield Record(id=f"{source}:{lineno + 1}", source=f"{source}:{lineno + 1}", error=f"truncated: {exc}")
     except Exception as exc:  # zstandard.ZstdError on a truncated frame
