@@ -122,6 +122,16 @@ def test_empty_and_whitespace_files(tmp_path: Path, content: bytes) -> None:
     assert messages(result) == [f"cleanseed: {blank}: empty document"]
 
 
+@pytest.mark.parametrize("name", ["blank.jsonl", "blank.jsonl.gz"])
+def test_empty_jsonl_file_is_reported(tmp_path: Path, name: str) -> None:
+    blank = tmp_path / name
+    blank.write_bytes(gzip.compress(b"\n \n") if name.endswith(".gz") else b"")
+    result = run_cli("clean", str(blank), str(good_file(tmp_path)))
+    out, failed = accounted(result)
+    assert failed == 1 and out[0]["text"] == GOOD
+    assert messages(result) == [f"cleanseed: {blank}: empty file"]
+
+
 @pytest.mark.parametrize(
     ("raw", "want"),
     [

@@ -198,3 +198,13 @@ def test_report_of_a_real_run_in_chromium(tmp_path: Path) -> None:
     shot.unlink(missing_ok=True)
     taken = browse(page.as_uri(), f"--screenshot={shot}", "--window-size=1100,1400", "--hide-scrollbars")
     assert taken.returncode == 0 and shot.stat().st_size > 10_000
+
+
+def test_help_teaches_both_commands() -> None:
+    runner = CliRunner()
+    top = runner.invoke(main, ["--help"]).output
+    assert "Examples:" in top and "cleanseed report" in top and "Exit codes" in top
+    for command in ("clean", "report"):
+        text = runner.invoke(main, [command, "--help"]).output
+        assert "Examples:" in text and f"cleanseed {command} " in text
+    assert runner.invoke(main, ["--version"]).output.startswith("cleanseed, version ")

@@ -35,7 +35,12 @@ Examples:
 
 Each output line has id, source, text, title, author, date, url and removed (what was
 taken out: boilerplate with its rule, or duplicate with the paragraph it repeats).
-A summary of what was removed goes to standard error.
+
+A document that cannot be read (missing, binary, empty, a malformed JSON line, a truncated
+archive) gets one line on standard error naming it, and the run goes on. On a terminal a
+progress line shows documents, megabytes and rate; at the end a summary gives documents
+in/out/failed, passages removed by reason and rule, bytes in/out and time (-q: neither).
+Audit the result by eye with `cleanseed report OUT.jsonl -o report.html`.
 """
 
 
@@ -44,11 +49,19 @@ A summary of what was removed goes to standard error.
 def main() -> None:
     """cleanseed: scraped documents in, clean de-duplicated JSONL out.
 
-    Run `cleanseed clean --help` for the options and examples.
+    \b
+    Examples:
+      cleanseed clean articles/ > clean.jsonl
+      zcat crawl.jsonl.gz | cleanseed clean - | jq -r .text
+      cleanseed report clean.jsonl -o report.html
+
+    Progress (on a terminal) and a summary go to standard error; -q silences both. Exit codes:
+    0 done, 1 fatal error, 2 usage error, 3 --strict and a document failed, 130 interrupted.
+    Run `cleanseed COMMAND --help` for each command's options and more examples.
     """
 
 
-@main.command(help=CLEAN_HELP)
+@main.command(help=CLEAN_HELP, short_help="Clean documents into de-duplicated JSONL on standard output.")
 @click.argument("inputs", nargs=-1, metavar="[INPUT]...")
 @click.option(
     "--text-field", default=None, metavar="NAME", help="JSONL field holding the text [default: text]."
@@ -165,7 +178,7 @@ Examples:
 """
 
 
-@main.command(help=REPORT_HELP)
+@main.command(help=REPORT_HELP, short_help="Render the output as an HTML page to audit what was removed.")
 @click.argument("output", metavar="OUTPUT", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option(
     "-o",
