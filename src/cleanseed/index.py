@@ -29,6 +29,7 @@ import os
 import tempfile
 import zipfile
 from array import array
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ from cleanseed.errors import IndexError_
 
 BUFFER_ITEMS = 4096  # items held in the dict buffer before they become a sorted run
 MERGE_RATIO = 4  # a run is merged into the one before it while that one is < 4x its size
-MAX_RUN_ITEMS = 1 << 21  # runs stop merging past this: bounds the transient copy of a merge
+MAX_RUN_ITEMS = 1 << 20  # runs stop merging past this: bounds the transient copy of a merge
 PACK_LIMIT = 1 << 24  # item ids below this are stored in 3 bytes
 FORMAT = "cleanseed-index"
 VERSION = 1
@@ -196,7 +197,7 @@ class MemoryIndex:
         if self._n == self._buffered_from:
             return
         items = np.arange(self._buffered_from, self._n, dtype=np.int64)
-        self._runs.append(self._build([items] * self.bands))
+        self._runs.append(self._build(len(items), lambda band: items))
         self._buffer = {}
         self._buffered_from = self._n
         while (
@@ -211,9 +212,9 @@ class MemoryIndex:
     def _band_ids(self, run: _Run, band: int) -> np.ndarray:
         return _unpack(run.ids, np.arange(band * run.m, (band + 1) * run.m))
 
-    def _build(self, per_band: list[np.ndarray]) -> _Run:
-        """A run from each band's items (any order; sorted here by band value, ties by item)."""
-        m = len(per_band[0])
+    def _build(self, m: int, band_items: Callable[[int], np.ndarray]) -> _Run:
+        """A run of m items from each band's items (any order; sorted here by band value, then
+        item), made one band at a time so a merge's transient memory is one band's."""
         nb = _dir_bits(m)
         shift = self._vbits - nb
         big = self._n >= PACK_LIMIT
@@ -221,10 +222,19 @@ class MemoryIndex:
             (self.bands * m,) if big else (self.bands * m, 3), dtype=np.uint32 if big else np.uint8
         )
         dirs = np.empty(self.bands * ((1 << nb) + 1), dtype=np.uint32)
-        for b, items in enumerate(per_band):
+        for b in range(self.bands):
+            items = band_items(b)
             vals = self._value_at(items, np.full(m, b))
-            order = np.lexsort((items, vals))
-            items, vals = items[order], vals[order]
+            if vals.dtype == np.uint32:  # one uint64 sort, no index arrays: a merge's peak memory stays low
+                both = (vals.astype(np.uint64) << np.uint64(32)) | items.astype(np.uint64)
+                del vals
+                both.sort()
+                items = (both & np.uint64(0xFFFFFFFF)).astype(np.int64)
+                vals = (both >> np.uint64(32)).astype(np.uint32)
+                del both
+            else:
+                order = np.lexsort((items, vals))
+                items, vals = items[order], vals[order]
             ids[b * m : (b + 1) * m] = _pack(items) if not big else items
             tops = (vals >> vals.dtype.type(shift)).astype(np.int64) if nb else np.zeros(m, dtype=np.int64)
             d = dirs[b * ((1 << nb) + 1) : (b + 1) * ((1 << nb) + 1)]
@@ -232,9 +242,7 @@ class MemoryIndex:
         return _Run(m, ids, dirs, shift, nb)
 
     def _merge(self, a: _Run, b: _Run) -> _Run:
-        return self._build(
-            [np.concatenate([self._band_ids(a, x), self._band_ids(b, x)]) for x in range(self.bands)]
-        )
+        return self._build(a.m + b.m, lambda x: np.concatenate([self._band_ids(a, x), self._band_ids(b, x)]))
 
     # ---- querying ----
 
@@ -504,6 +512,9 @@ _RECORD = 74  # per item: 64-byte signature, uint16 size, uint16 paragraph, 6-by
 _BLOCK = 64  # item records per Redis string
 
 
+_APPEND_ALL = "for i = 1, #KEYS do redis.call('APPEND', KEYS[i], ARGV[i]) end return #KEYS"
+
+
 class RedisIndex:
     """Items in a Redis server, shared by every process that names it.
 
@@ -556,15 +567,13 @@ class RedisIndex:
                 f"the index at {shown} was built with other signature options: {header.get('options')}"
             )
         self.bits = int(header.get("bucket_bits", 16))
+        try:
+            self._append_sha = self.r.script_load(_APPEND_ALL)
+        except redis.RedisError as exc:
+            raise IndexError_(f"index server {shown}: {exc}") from exc
         self._errors = redis.RedisError
         self._doc_cache: dict[int, str] = {}
         self._cache: dict[int, tuple[bytes, int, int, int]] = {}
-
-    def _bucket(self, key: int) -> tuple[bytes, int]:
-        return (
-            _PREFIX.encode() + b"b:" + (key & ((1 << self.bits) - 1)).to_bytes(4, "little"),
-            (key >> self.bits) & 0xFFFF,
-        )
 
     def _call(self, pipe: Any) -> list[Any]:
         try:
@@ -572,69 +581,77 @@ class RedisIndex:
         except self._errors as exc:
             raise IndexError_(f"index server: {exc}") from exc
 
+    def _names(self, kind: str, numbers: Any) -> list[bytes]:
+        return [f"{_PREFIX}{kind}:{int(x)}".encode() for x in numbers]
+
     def query(self, keys: np.ndarray, sig8: np.ndarray | None = None) -> list[np.ndarray]:
+        """One MGET of the document's buckets, one of the candidates' record blocks, one of
+        document ids not seen before; matching is vectorized."""
         n = len(keys)
         self._cache = {}
+        empty = [np.zeros(0, dtype=np.int64) for _ in range(n)]
         if not n:
             return []
-        lookups = [self._bucket(k) for k in keys.reshape(-1).tolist()]
-        names = sorted({name for name, _ in lookups})
-        pipe = self.r.pipeline(transaction=False)
-        for name in names:
-            pipe.get(name)
-        got = dict(zip(names, self._call(pipe)))
-        parsed: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
-        found: list[set[int]] = [set() for _ in range(n)]
-        for f, (name, hi) in enumerate(lookups):
-            raw = got.get(name)
-            if not raw:
-                continue
-            if name not in parsed:
-                entries = np.frombuffer(raw[: len(raw) - len(raw) % 6], dtype=np.uint8).reshape(-1, 6)
-                his = entries[:, 0].astype(np.int64) | (entries[:, 1].astype(np.int64) << 8)
-                ids = entries[:, 2:].copy().view("<u4").reshape(-1).astype(np.int64)
-                parsed[name] = (his, ids)
-            his, ids = parsed[name]
-            found[f // self.bands].update(ids[his == hi].tolist())
-        wanted = sorted(set().union(*found))
-        if not wanted:
-            return [np.zeros(0, dtype=np.int64) for _ in range(n)]
-        pipe = self.r.pipeline(transaction=False)
-        for item in wanted:
+        flat = keys.reshape(-1).astype(np.uint64)
+        buckets = (flat & np.uint64((1 << self.bits) - 1)).astype(np.int64)
+        his = ((flat >> np.uint64(self.bits)) & np.uint64(0xFFFF)).astype(np.int64)
+        uniq, inverse = np.unique(buckets, return_inverse=True)
+        values = self._mget(self._names("b", uniq))
+        lens = np.array([len(v) // 6 if v else 0 for v in values], dtype=np.int64)
+        if not lens.sum():
+            return empty
+        blob = b"".join(v[: len(v) - len(v) % 6] for v in values if v)
+        entries = np.frombuffer(blob, dtype=np.uint8).reshape(-1, 6)
+        e_key = np.repeat(np.arange(len(uniq), dtype=np.int64), lens) << 16
+        e_key |= entries[:, 0].astype(np.int64) | (entries[:, 1].astype(np.int64) << 8)
+        e_id = entries[:, 2:].copy().view("<u4").reshape(-1).astype(np.int64)
+        order = np.argsort(e_key, kind="stable")
+        sorted_keys = e_key[order]
+        l_key = (inverse.reshape(-1).astype(np.int64) << 16) | his
+        lo = np.searchsorted(sorted_keys, l_key, "left")
+        counts = np.searchsorted(sorted_keys, l_key, "right") - lo
+        total = int(counts.sum())
+        if not total:
+            return empty
+        starts = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(total)
+        rows = np.repeat(np.arange(len(l_key)) // self.bands, counts)
+        pairs = np.unique(rows * np.int64(1 << 40) + e_id[order[starts]])
+        rows, items = pairs >> 40, pairs & ((1 << 40) - 1)
+        blocks = np.unique(items // _BLOCK)
+        got = dict(zip(blocks.tolist(), self._mget(self._names("r", blocks))))
+        recs = np.zeros((len(items), _RECORD), dtype=np.uint8)
+        ok = np.zeros(len(items), dtype=bool)
+        for k, item in enumerate(items.tolist()):
+            raw = got.get(item // _BLOCK)
             off = (item % _BLOCK) * _RECORD
-            pipe.getrange(_PREFIX + f"r:{item // _BLOCK}", off, off + _RECORD - 1)
-        for item, rec in zip(wanted, self._call(pipe)):
-            if len(rec) == _RECORD and any(rec[64:]):
-                sig = bytes(rec[:64])
-                size = int.from_bytes(rec[64:66], "little")
-                para = int.from_bytes(rec[66:68], "little")
-                doc = int.from_bytes(rec[68:74], "little")
-                self._cache[item] = (sig, size, para, doc)
-        out = []
-        for r in range(n):
-            mine = sig8[r].tobytes() if sig8 is not None else None
-            keep = []
-            for item in sorted(found[r]):
-                rec = self._cache.get(item)
-                if rec is None:
-                    continue  # allocated by another process, not written yet
-                if mine is not None and not any(
-                    rec[0][b * self.rows : (b + 1) * self.rows] == mine[b * self.rows : (b + 1) * self.rows]
-                    for b in range(self.bands)
-                ):
-                    continue  # truncated key collision
-                keep.append(item)
-            out.append(np.array(keep, dtype=np.int64))
-        docs = sorted({self._cache[i][3] for row in out for i in row.tolist()} - set(self._doc_cache))
-        if docs:
-            pipe = self.r.pipeline(transaction=False)
-            for d in docs:
-                pipe.get(_PREFIX + f"d:{d}")
-            for d, name in zip(docs, self._call(pipe)):
-                self._doc_cache[d] = (name or b"").decode("utf-8")
+            if raw and len(raw) >= off + _RECORD:
+                recs[k] = np.frombuffer(raw, dtype=np.uint8, count=_RECORD, offset=off)
+                ok[k] = recs[k, 64:66].any()  # a zero size: allocated by another process, not written yet
+        if sig8 is not None:  # a band must match on its signature bytes: drops truncated-key collisions
+            mine = np.asarray(sig8, dtype=np.uint8)[rows].reshape(-1, self.bands, self.rows)
+            ok &= (recs[:, :64].reshape(-1, self.bands, self.rows) == mine).all(axis=2).any(axis=1)
+        rows, items, recs = rows[ok], items[ok], recs[ok]
+        sizes = recs[:, 64].astype(np.int64) | (recs[:, 65].astype(np.int64) << 8)
+        paras = recs[:, 66].astype(np.int64) | (recs[:, 67].astype(np.int64) << 8)
+        docs = np.zeros(len(recs), dtype=np.int64)
+        for b in range(6):
+            docs |= recs[:, 68 + b].astype(np.int64) << (8 * b)
+        for k, item in enumerate(items.tolist()):
+            self._cache[item] = (recs[k, :64].tobytes(), int(sizes[k]), int(paras[k]), int(docs[k]))
+        unknown = sorted(set(docs.tolist()) - set(self._doc_cache))
+        if unknown:
             if len(self._doc_cache) > 100_000:
-                self._doc_cache = {d: self._doc_cache[d] for d in docs}
-        return out
+                self._doc_cache = {}
+            for d, name in zip(unknown, self._mget(self._names("d", unknown))):
+                self._doc_cache[d] = (name or b"").decode("utf-8")
+        bounds = np.searchsorted(rows, np.arange(n + 1))
+        return [items[bounds[r] : bounds[r + 1]] for r in range(n)]
+
+    def _mget(self, names: list[bytes]) -> list[Any]:
+        try:
+            return list(self.r.mget(names))
+        except self._errors as exc:
+            raise IndexError_(f"index server: {exc}") from exc
 
     def signatures(self, items: np.ndarray) -> np.ndarray:
         return np.frombuffer(b"".join(self._cache[int(i)][0] for i in items), dtype=np.uint8).reshape(
@@ -662,13 +679,12 @@ class RedisIndex:
         doc = int(doc)
         pipe = self.r.pipeline(transaction=False)
         pipe.set(_PREFIX + f"d:{doc}", doc_id.encode("utf-8"))
-        records = b"".join(
-            np.ascontiguousarray(sig8[r], dtype=np.uint8).tobytes()
-            + int(sizes[r]).to_bytes(2, "little")
-            + min(int(paras[r]), 0xFFFF).to_bytes(2, "little")
-            + doc.to_bytes(6, "little")
-            for r in range(k)
-        )
+        recs = np.zeros((k, _RECORD), dtype=np.uint8)
+        recs[:, :64] = sig8
+        recs[:, 64:66] = np.asarray(sizes, dtype="<u2").view(np.uint8).reshape(k, 2)
+        recs[:, 66:68] = np.minimum(np.asarray(paras), 0xFFFF).astype("<u2").view(np.uint8).reshape(k, 2)
+        recs[:, 68:74] = np.frombuffer(doc.to_bytes(6, "little"), dtype=np.uint8)
+        records = recs.tobytes()
         item = start
         while item < start + k:  # one SETRANGE per block touched; a block is sized whole first
             block = item // _BLOCK
@@ -679,11 +695,20 @@ class RedisIndex:
                 rname, (item % _BLOCK) * _RECORD, records[(item - start) * _RECORD : (upto - start) * _RECORD]
             )
             item = upto
-        for r, row in enumerate(keys.tolist()):
-            ident = (start + r).to_bytes(4, "little")
-            for key in row:
-                name, hi = self._bucket(key)
-                pipe.append(name, hi.to_bytes(2, "little") + ident)
+        flat = keys.reshape(-1).astype(np.uint64)
+        buckets = (flat & np.uint64((1 << self.bits) - 1)).astype(np.int64)
+        entries = np.zeros((len(flat), 6), dtype=np.uint8)
+        entries[:, :2] = (
+            ((flat >> np.uint64(self.bits)) & np.uint64(0xFFFF)).astype("<u2").view(np.uint8).reshape(-1, 2)
+        )
+        ids = np.repeat(np.arange(start, start + k, dtype=np.uint32), keys.shape[1])
+        entries[:, 2:] = ids.astype("<u4").view(np.uint8).reshape(-1, 4)
+        order = np.argsort(buckets, kind="stable")
+        uniq, first = np.unique(buckets[order], return_index=True)
+        blob = entries[order].tobytes()
+        cuts = [*(first * 6).tolist(), len(blob)]
+        values = [blob[cuts[i] : cuts[i + 1]] for i in range(len(uniq))]
+        pipe.evalsha(self._append_sha, len(uniq), *self._names("b", uniq), *values)
         self._call(pipe)
 
     def memory(self) -> int:
