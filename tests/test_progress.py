@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -22,6 +23,7 @@ from cleanseed.stats import Progress, Stats
 FEEDER = (
     "import json,sys,time\n"
     "for i in range(int(sys.argv[1])):\n"
+    "    if i == 200: print('{broken', flush=True)\n"
     "    print(json.dumps({'text': f'Line {i} says something of its own, number {i * 7}.'}), flush=True)\n"
     "    time.sleep(0.01)\n"
 )
@@ -113,7 +115,9 @@ def test_progress_on_a_terminal_and_not_into_a_file(tmux: list[str], tmp_path: P
     after = wait_for(tmux, "RUN3-DONE", timeout=90)
     # the bar was erased; the summary stayed; the quiet run printed nothing before its marker
     assert "docs/s" not in after
-    assert "400 documents in, 400 out, 0 failed" in after
+    assert "401 documents in, 400 out, 1 failed" in after
+    # the error stands on its own line: the bar was erased before it
+    assert re.search(r"^cleanseed: -:201: malformed JSON", after, re.M), after
     assert after.split("RUN2-DONE", 1)[1].split("RUN3-DONE")[0].strip() == ""
     assert len(out.read_text().splitlines()) == 400
     logged = err.read_text()

@@ -132,6 +132,7 @@ def clean(inputs: tuple[str, ...], config_path: str | None, quiet: bool, **flags
         ):
             stats.count(rec)
             if rec.error is not None:
+                progress.close()  # the message on a line of its own, not after the bar
                 print(f"cleanseed: {rec.source}: {rec.error}", file=stderr)
             elif drop and rec.duplicate_of is not None:
                 stats.docs_dropped += 1
@@ -143,6 +144,7 @@ def clean(inputs: tuple[str, ...], config_path: str | None, quiet: bool, **flags
             progress.update(stats)
         stdout.flush()
     except BrokenPipeError:
+        progress.close()
         _quiet_pipe()
         sys.exit(ExitStatus.OK)
     except KeyboardInterrupt:

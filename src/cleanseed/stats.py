@@ -108,7 +108,8 @@ class Progress:
         self.shown = True
 
     def close(self) -> None:
-        """Erase the line, so what follows starts on a clean one."""
+        """Erase the line, so what follows starts on a clean one; the next update draws it again."""
         if self.enabled and self.shown:
             self.stream.write("\r\033[K")
             self.stream.flush()
+            self.shown = False
