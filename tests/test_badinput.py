@@ -97,6 +97,29 @@ def test_unreadable_file(tmp_path: Path) -> None:
     assert messages(result) == [f"cleanseed: {secret}: cannot read: Permission denied"]
 
 
+def test_unreadable_folder(tmp_path: Path) -> None:
+    """A sub-folder that cannot be listed is named, not skipped in silence (as nobody, like above)."""
+    as_root = os.geteuid() == 0
+    if as_root and not shutil.which("setpriv"):
+        pytest.skip("running as root and setpriv is absent: cannot make a folder unreadable")
+    with tempfile.TemporaryDirectory() as tmp:
+        top = Path(tmp)
+        top.chmod(0o755)
+        (top / "a_locked").mkdir()
+        (top / "a_locked" / "inside.txt").write_text("Hidden.")
+        (top / "a_locked").chmod(0)
+        good_file(top).chmod(0o644)
+        command = [*cleanseed_command(), "clean", str(top)]
+        if as_root:
+            command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+        result = subprocess.run(command, capture_output=True, timeout=60, cwd="/")
+    if result.returncode != 0 and b"a_locked" not in result.stderr:
+        pytest.skip(f"nobody cannot run the installed command here: {result.stderr[-200:]!r}")
+    out, failed = accounted(result)
+    assert failed == 1 and [r["text"] for r in out] == [GOOD]
+    assert messages(result) == [f"cleanseed: {top / 'a_locked'}: cannot read: Permission denied"]
+
+
 def test_folder_with_binary_files(tmp_path: Path) -> None:
     folder = tmp_path / "mixed"
     folder.mkdir()

@@ -40,10 +40,15 @@ def expand_inputs(inputs: Iterable[str]) -> Iterator[str]:
         if name == "-":
             yield name
         elif os.path.isdir(name):
-            for root, dirs, files in os.walk(name):
+            # a folder that cannot be listed is yielded itself, so reading it reports why
+            unlisted: list[OSError] = []
+            for root, dirs, files in os.walk(name, onerror=unlisted.append):
+                yield from (str(e.filename) for e in unlisted)
+                unlisted.clear()
                 dirs.sort()
                 for fname in sorted(files):
                     yield os.path.join(root, fname)
+            yield from (str(e.filename) for e in unlisted)
         elif not os.path.exists(name) and glob.has_magic(name):
             matches = sorted(glob.glob(name, recursive=True))
             if not matches:
@@ -67,6 +72,8 @@ def read_sources(
             yield from read_stream(cast(IO[bytes], _Tallied(fin, tally)) if tally else fin, "-", text_field)
             continue
         try:
+            if os.path.isdir(path):  # only a folder that could not be listed gets here
+                os.listdir(path)
             fh = open(path, "rb")
         except OSError as exc:
             yield Record(id=path, source=path, error=f"cannot read: {exc.strerror or exc}")
