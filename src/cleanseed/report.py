@@ -113,7 +113,7 @@ def interleave(kept: list[str], removed: list[dict[str, Any]]) -> list[tuple[int
 CSS = """
 body{font:15px/1.5 system-ui,sans-serif;margin:0 auto;max-width:60em;padding:1em 2em;color:#222}
 h1{font-size:1.6em;margin-bottom:.2em} h2{border-bottom:1px solid #ccc;margin-top:2em}
-table{border-collapse:collapse} td,th{padding:.2em .8em;text-align:left;border-bottom:1px solid #eee}
+table{border-collapse:collapse} td,th{padding:.2em .8em;text-align:left;border-bottom:1px solid #eee;overflow-wrap:anywhere}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .doc{border:1px solid #ddd;border-radius:6px;padding:.3em 1em;margin:1em 0}
 .doc h3{margin:.4em 0 .1em;font-size:1.1em}
