@@ -39,10 +39,12 @@ def _random_docs(signer, n_docs, seed=0):
         )
 
 
+@pytest.mark.parametrize("keyed", [0, 300])  # binary search in every run; explicit keys in small ones
 @pytest.mark.parametrize("num_perm,bands", [(64, 16), (64, 32), (128, 16)])
-def test_memory_index_finds_exactly_the_items_sharing_a_band(monkeypatch, num_perm, bands):
+def test_memory_index_finds_exactly_the_items_sharing_a_band(monkeypatch, num_perm, bands, keyed):
     monkeypatch.setattr(ix, "BUFFER_ITEMS", 37)  # many runs and merges
     monkeypatch.setattr(ix, "MAX_RUN_ITEMS", 600)
+    monkeypatch.setattr(ix, "KEYED_RUN_ITEMS", keyed)
     signer = Signer(num_perm, bands)
     rows = num_perm // bands
     index = MemoryIndex(num_perm, bands)
@@ -69,7 +71,8 @@ def test_memory_index_finds_exactly_the_items_sharing_a_band(monkeypatch, num_pe
         assert [a.tolist() for a in again.query(keys, sig8)] == [a.tolist() for a in index.query(keys, sig8)]
 
 
-def test_memory_index_is_compact():
+def test_memory_index_is_compact(monkeypatch):
+    monkeypatch.setattr(ix, "KEYED_RUN_ITEMS", 0)  # small runs' explicit keys: a bounded extra
     signer = Signer()
     index = MemoryIndex(64, 16)
     for d, (keys, sig8, sizes) in enumerate(_random_docs(signer, 6000)):

@@ -40,7 +40,10 @@ from cleanseed.errors import IndexError_
 
 BUFFER_ITEMS = 4096  # items held in the dict buffer before they become a sorted run
 MERGE_RATIO = 4  # a run is merged into the one before it while that one is < 4x its size
-MAX_RUN_ITEMS = 1 << 20  # runs stop merging past this: bounds the transient copy of a merge
+MAX_RUN_ITEMS = 1 << 20
+KEYED_RUN_ITEMS = (
+    1 << 16
+)  # runs up to this size keep explicit band values (8 bytes per entry)  # runs stop merging past this: bounds the transient copy of a merge
 PACK_LIMIT = 1 << 24  # item ids below this are stored in 3 bytes
 FORMAT = "cleanseed-index"
 VERSION = 1
@@ -69,14 +72,16 @@ def _dir_bits(m: int) -> int:
 class _Run:
     """Sorted item ids, one block of `m` per band, and a directory on each band's top value bits."""
 
-    __slots__ = ("m", "ids", "dir", "shift", "nb")
+    __slots__ = ("m", "ids", "dir", "shift", "nb", "keys")
 
     def __init__(self, m: int, ids: np.ndarray, dir: np.ndarray, shift: int, nb: int) -> None:
         self.m, self.ids, self.dir, self.shift, self.nb = m, ids, dir, shift, nb
+        # small runs also keep (band << 32 | value) sorted, for one searchsorted per query
+        self.keys: np.ndarray | None = None
 
     @property
     def nbytes(self) -> int:
-        return int(self.ids.nbytes + self.dir.nbytes)
+        return int(self.ids.nbytes + self.dir.nbytes + (self.keys.nbytes if self.keys is not None else 0))
 
 
 class MemoryIndex:
@@ -239,7 +244,16 @@ class MemoryIndex:
             tops = (vals >> vals.dtype.type(shift)).astype(np.int64) if nb else np.zeros(m, dtype=np.int64)
             d = dirs[b * ((1 << nb) + 1) : (b + 1) * ((1 << nb) + 1)]
             d[:] = np.searchsorted(tops, np.arange((1 << nb) + 1))
-        return _Run(m, ids, dirs, shift, nb)
+        run = _Run(m, ids, dirs, shift, nb)
+        if self._vbits == 32 and m <= KEYED_RUN_ITEMS:
+            keys = np.empty(self.bands * m, dtype=np.uint64)
+            for b in range(self.bands):
+                part = _unpack(ids, np.arange(b * m, (b + 1) * m))
+                keys[b * m : (b + 1) * m] = self._value_at(part, np.full(m, b)).astype(np.uint64) | np.uint64(
+                    b << 32
+                )
+            run.keys = keys
+        return run
 
     def _merge(self, a: _Run, b: _Run) -> _Run:
         return self._build(a.m + b.m, lambda x: np.concatenate([self._band_ids(a, x), self._band_ids(b, x)]))
@@ -301,6 +315,15 @@ class MemoryIndex:
     def _search(
         self, run: _Run, vals: np.ndarray, band: np.ndarray, qrow: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
+        if run.keys is not None:
+            wanted = vals.astype(np.uint64) | (band.astype(np.uint64) << np.uint64(32))
+            lo = np.searchsorted(run.keys, wanted, "left")
+            counts = np.searchsorted(run.keys, wanted, "right") - lo
+            total = int(counts.sum())
+            if not total:
+                return np.zeros(0, np.int64), np.zeros(0, np.int64)
+            pos = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(total)
+            return np.repeat(qrow, counts), _unpack(run.ids, pos)
         width = (1 << run.nb) + 1
         tops = (
             (vals >> vals.dtype.type(run.shift)).astype(np.int64) if run.nb else np.zeros(len(vals), np.int64)
