@@ -8,7 +8,6 @@ import json
 import re
 
 import orjson
-import pytest
 import zstandard
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -98,11 +97,6 @@ def test_normalize_gives_clean_paragraphs(paragraphs: list[str]) -> None:
     well_formed(normalize_paragraphs(paragraphs))
 
 
-@pytest.mark.xfail(
-    reason="normalize.py runs ftfy before collapsing whitespace: 'à²<tab> S' becomes 'à² S', which a second"
-    " pass (restore_byte_a0) reads as the mojibake of 'ಠ' and joins to 'ಠS'",
-    strict=False,
-)
 @FAST
 @example(["à²\t Share this story"])
 @given(PARAGRAPHS)

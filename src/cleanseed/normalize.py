@@ -80,9 +80,14 @@ def normalize_paragraphs(paragraphs: Iterable[str]) -> list[str]:
     """Fixed, whitespace-normalized paragraphs; lines inside a block become paragraphs of their own."""
     out: list[str] = []
     for block in paragraphs:
-        block = normalize_whitespace(fix_text(block))
-        if block:
-            out.extend(split_lines(block))
+        # Paragraph by paragraph, whitespace collapsed first: ftfy must see each paragraph as a
+        # later run will (its "&amp;" decoding depends on a "<" in the same text, and collapsing
+        # "\t " to " " after it could create a byte-A0 mojibake sequence), so normalizing twice
+        # changes nothing.
+        for para in split_lines(normalize_whitespace(block.replace("\r\n", "\n").replace("\r", "\n"))):
+            fixed = normalize_whitespace(fix_text(para))
+            if fixed:
+                out.extend(split_lines(fixed))
     return out
 
 
