@@ -291,10 +291,6 @@ def test_multi_megabyte_single_sentence_without_dedup(tmp_path: Path) -> None:
     assert failed == 0 and out[0]["text"] == text and out[1]["text"] == GOOD
 
 
-@pytest.mark.xfail(
-    reason="dedup.py stores a sentence's distinct shingle count as uint16: OverflowError above 65535",
-    strict=False,
-)
 def test_multi_megabyte_single_sentence_with_dedup(tmp_path: Path) -> None:
     path = tmp_path / "huge.txt"
     path.write_text(" ".join(_huge_words(300_000)))

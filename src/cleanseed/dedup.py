@@ -393,7 +393,8 @@ class NearDuplicates:
         self.index.add(
             keys[rows],
             sig8[rows],
-            np.array([units[u].size for u in rows], dtype=np.uint16),
+            # sizes only weigh containment; a unit of more than 65,535 shingles is stored at the cap
+            np.minimum([units[u].size for u in rows], 0xFFFF).astype(np.uint16),
             rec.id,
             [out_index[units[u].para] for u in rows],
         )
