@@ -3,10 +3,11 @@ import subprocess
 import sys
 
 import numpy as np
+import xxhash
 from datasketch import LeanMinHash, MinHash
 
 from cleanseed.config import DedupConfig
-from cleanseed.dedup import NearDuplicates, Signer, shingle_hashes, words
+from cleanseed.dedup import NearDuplicates, Signer, shingle_hashes, shingle_sets, words
 from cleanseed.record import Record
 
 
@@ -14,6 +15,34 @@ def test_acronyms_and_spellings_fold_together():
     assert words("North Atlantic Treaty Organisation defence ministers") == words("NATO defense ministers")
     assert words("U.S. officials") == words("US officials")
     assert words("the centre of the labour party") == words("the center of the labor party")
+
+
+def test_capitalized_runs_and_connectors():
+    # pinned from the token-by-token implementation that the cached one replaced
+    assert words("He met the Bank of England's governor") == ["he", "met", "the", "be", "governor"]
+    assert words("Bank of, England said") == ["of", "bank", "england", "said"]
+    assert words("The Bank of the North") == ["tb", "of", "the", "north"]
+    assert words("IBM and Apple's chiefs met in New York.") == ["ibma", "chiefs", "met", "in", "ny"]
+    assert words("NATO's John Smith of") == ["natojs", "of"]
+
+
+def test_shingle_sets_match_one_list_at_a_time():
+    def reference(tokens, n):  # the definition: polynomial combination mod 2^32 of xxh32 word hashes
+        n = min(n, len(tokens))
+        out = set()
+        for i in range(len(tokens) - n + 1):
+            acc = 0
+            for t in tokens[i : i + n]:
+                acc = (acc * 0x01000193 + xxhash.xxh32_intdigest(t.encode())) % 2**32
+            out.add(acc)
+        return sorted(out)
+
+    lists = [["a"], ["a", "b", "a", "b"], ["c", "d", "e"], ["x"], ["y", "z"]]
+    for n in (1, 2, 3):
+        values, sizes = shingle_sets(lists, n)
+        assert list(sizes) == [len(reference(t, n)) for t in lists]
+        assert values.tolist() == [h for t in lists for h in reference(t, n)]
+        assert [shingle_hashes(t, n).tolist() for t in lists] == [reference(t, n) for t in lists]
 
 
 def test_signatures_are_datasketch_minhashes():

@@ -87,55 +87,109 @@ def _spelling(word: str) -> str:
     return word
 
 
+_TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")  # gaps and tokens, alternating
+_CACHE_MAX = 1 << 20  # distinct tokens remembered; a cache that fills up starts afresh
+
+
+class _Folds(dict[str, str]):
+    """token -> its comparison word (possessive off, lower case, spelling folded), filled as met."""
+
+    def __missing__(self, tok: str) -> str:
+        if len(self) >= _CACHE_MAX:
+            self.clear()
+        word = self[tok] = _spelling(_POSSESSIVE.sub("", tok).lower())
+        return word
+
+
+class _Hashes(dict[str, int]):
+    """comparison word -> its 32-bit xxhash, filled as met."""
+
+    def __missing__(self, word: str) -> int:
+        if len(self) >= _CACHE_MAX:
+            self.clear()
+        h = self[word] = xxhash.xxh32_intdigest(word.encode())
+        return h
+
+
+_FOLDS = _Folds()
+_HASHES = _Hashes()
+
+
+def _undot(m: re.Match[str]) -> str:
+    return m.group(0).replace(".", "")
+
+
+def _initials(run: list[str]) -> str:
+    return "".join(t if t.isupper() and len(t) > 1 else t[0] for t in run).lower()
+
+
 def words(sentence: str) -> list[str]:
     """Comparison words: acronyms and their written-out forms folded together, spellings unified.
 
     "North Atlantic Treaty Organisation" and "NATO" both give "nato"; "U.S." and "US" give "us";
     a run of capitalized words (unbroken by punctuation) gives its initials, so either side of
-    an edit meets in the middle.
+    an edit meets in the middle. A connector inside a run ("Bank of England") is dropped; one
+    that ends it is kept after the run's initials (before them when a capitalized word follows
+    across punctuation).
+
+    Every token is folded through a cache; only the capitalized runs are walked token by token.
     """
     text = unicodedata.normalize("NFKC", sentence)
-    text = _ACRONYM_DOTS.sub(lambda m: m.group(0).replace(".", ""), text)
+    if "." in text:
+        text = _ACRONYM_DOTS.sub(_undot, text)
+    parts = _TOKEN_SPLIT.split(text)  # gap, token, gap, ..., token, gap
+    toks = parts[1::2]
+    folded = list(map(_FOLDS.__getitem__, toks))
+    caps = [k for k, t in enumerate(toks) if t[0].isupper()]
+    if not caps:
+        return folded
     out: list[str] = []
-    run: list[str] = []
-    end = -1
-
-    def flush() -> None:
-        if len(run) >= 2:
-            out.append("".join(t if t.isupper() and len(t) > 1 else t[0] for t in run).lower())
-        elif run:
-            out.append(_spelling(run[0].lower()))
-        run.clear()
-
-    pending_connector: str | None = None
-    for m in _TOKEN.finditer(text):
-        tok = _POSSESSIVE.sub("", m.group(0))
-        joined = not text[end : m.start()].strip() if end >= 0 else False
-        end = m.end()
-        if not tok:
+    n = len(toks)
+    i = 0  # tokens before i are done
+    for c in caps:
+        if c < i:
             continue
-        if tok[0].isupper():
-            if run and joined:
+        out.extend(folded[i:c])
+        # a run of capitalized words starts at c; the gap before token j is parts[2 * j]
+        run = [toks[c]]
+        first = c
+        pending: str | None = None
+        j = c + 1
+        while True:
+            if j == n:
+                out.append(_initials([_unpossessive(t) for t in run]) if len(run) > 1 else folded[first])
+                if pending is not None:
+                    out.append(pending)
+                break
+            tok = toks[j]
+            joined = not parts[2 * j].strip()
+            if tok[0].isupper():
+                if not joined:
+                    if pending is not None:
+                        out.append(pending)
+                    out.append(_initials([_unpossessive(t) for t in run]) if len(run) > 1 else folded[first])
+                    run = []
+                    first = j
                 run.append(tok)
+                pending = None
+            elif joined and pending is None and _unpossessive(tok).lower() in _CONNECTORS:
+                # "of" in "Bank of England": kept only if the name ends here
+                pending = _unpossessive(tok).lower()
             else:
-                if pending_connector is not None:
-                    out.append(pending_connector)
-                flush()
-                run.append(tok)
-            pending_connector = None
-            continue
-        if run and joined and tok.lower() in _CONNECTORS and pending_connector is None:
-            pending_connector = tok.lower()  # "of" in "Bank of England": kept only if the name ends here
-            continue
-        flush()
-        if pending_connector is not None:
-            out.append(pending_connector)
-            pending_connector = None
-        out.append(_spelling(tok.lower()))
-    flush()
-    if pending_connector is not None:
-        out.append(pending_connector)
+                out.append(_initials([_unpossessive(t) for t in run]) if len(run) > 1 else folded[first])
+                if pending is not None:
+                    out.append(pending)
+                out.append(folded[j])
+                j += 1
+                break
+            j += 1
+        i = j
+    out.extend(folded[i:])
     return out
+
+
+def _unpossessive(tok: str) -> str:
+    return tok[:-2] if tok.endswith(("'s", "’s")) else tok
 
 
 # ---- hashing and signatures ----
@@ -143,25 +197,50 @@ def words(sentence: str) -> list[str]:
 _MASK32 = np.uint64(0xFFFFFFFF)
 
 
-def _token_hashes(tokens: list[str]) -> np.ndarray:
-    return np.fromiter(
-        (xxhash.xxh32_intdigest(t.encode()) for t in tokens), dtype=np.uint64, count=len(tokens)
-    )
+_P = np.uint64(0x01000193)
+
+
+def shingle_sets(token_lists: list[list[str]], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct 32-bit word n-gram hashes of many token lists at once (one shingle of all
+    words for a list shorter than n; every list must be non-empty).
+
+    Returns (values, sizes): each list's distinct hashes, sorted, one list after another, and how
+    many each list has. A shingle's hash is the polynomial combination mod 2^32 of its words'
+    xxh32 hashes (fmix32 later spreads it); words are hashed once each, through a cache.
+    """
+    count = len(token_lists)
+    lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=count)
+    flat = [t for toks in token_lists for t in toks]
+    h = np.fromiter(map(_HASHES.__getitem__, flat), dtype=np.uint64, count=len(flat))
+    ends = np.cumsum(lengths)
+    owner = np.repeat(np.arange(count, dtype=np.uint64), lengths)  # the list each word is in
+    m = len(flat) - n + 1  # windows of n words over all lists; those inside one list count
+    parts = []
+    if m > 0:
+        acc = np.zeros(m, dtype=np.uint64)
+        for k in range(n):
+            acc = (acc * _P + h[k : k + m]) & _MASK32
+        inside = np.arange(m) + (n - 1) < ends[owner[:m].astype(np.int64)]
+        parts.append((owner[:m][inside] << np.uint64(32)) | acc[inside])
+    short = np.flatnonzero(lengths < n)
+    if len(short):
+        starts = ends - lengths
+        acc = np.zeros(len(short), dtype=np.uint64)
+        for k in range(n - 1):
+            # one shingle of all (fewer than n) words: the same combination, cut short
+            step = k < lengths[short]
+            acc = np.where(step, (acc * _P + h[np.minimum(starts[short] + k, len(flat) - 1)]) & _MASK32, acc)
+        parts.append((short.astype(np.uint64) << np.uint64(32)) | acc)
+    keys = np.unique(np.concatenate(parts))
+    sizes = np.bincount((keys >> np.uint64(32)).astype(np.int64), minlength=count)
+    return (keys & _MASK32).astype(np.uint32), sizes
 
 
 def shingle_hashes(tokens: list[str], n: int) -> np.ndarray:
     """32-bit hashes of the word n-grams of `tokens` (one shingle of all words when fewer than n)."""
     if not tokens:
         return np.zeros(0, dtype=np.uint32)
-    h = _token_hashes(tokens)
-    if len(tokens) < n:
-        n = len(tokens)
-    m = len(tokens) - n + 1
-    acc = np.zeros(m, dtype=np.uint64)
-    for k in range(n):
-        # polynomial combination mod 2^32 of the n word hashes; fmix32 later spreads it
-        acc = (acc * np.uint64(0x01000193) + h[k : k + m]) & _MASK32
-    return np.unique(acc.astype(np.uint32))
+    return shingle_sets([tokens], n)[0]
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
@@ -192,10 +271,16 @@ class Signer:
         """uint32[len(sets), num_perm]; every set must be non-empty."""
         if not sets:
             return np.zeros((0, self.num_perm), dtype=np.uint32)
-        lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
-        offsets = np.zeros(len(sets), dtype=np.int64)
-        np.cumsum(lengths[:-1], out=offsets[1:])
-        hv = _fmix32(np.concatenate(sets).astype(np.uint32))
+        sizes = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
+        return self.signatures_flat(np.concatenate(sets), sizes)
+
+    def signatures_flat(self, values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+        """uint32[len(sizes), num_perm] of sets given one after another (`shingle_sets`'s form)."""
+        if not len(sizes):
+            return np.zeros((0, self.num_perm), dtype=np.uint32)
+        offsets = np.zeros(len(sizes), dtype=np.int64)
+        np.cumsum(sizes[:-1], out=offsets[1:])
+        hv = _fmix32(values.astype(np.uint32))
         with np.errstate(over="ignore"):
             phv = hv[:, None] * self.a[None, :] + self.b[None, :]
         return np.minimum.reduceat(phv, offsets, axis=0)
@@ -261,18 +346,23 @@ SHINGLE = 2  # word n-gram size; see the module docstring for the measurements
 
 
 def sign(paragraphs: list[str], signer: Signer) -> Signed:
-    """Split paragraphs into sentences and sign each: pure, per document."""
+    """Split paragraphs into sentences and sign each: pure, per document, all sentences at once."""
     units: list[Unit] = []
-    sets: list[np.ndarray] = []
+    token_lists: list[list[str]] = []
     for p, para in enumerate(paragraphs):
         for sentence in split_sentences(para):
             toks = words(sentence)
             if not toks:
                 continue
-            sh = shingle_hashes(toks, SHINGLE)
-            units.append(Unit(p, sentence, len(toks), len(sh)))
-            sets.append(sh)
-    sigs = signer.signatures(sets)
+            units.append(Unit(p, sentence, len(toks), 0))
+            token_lists.append(toks)
+    if not units:
+        sigs = signer.signatures([])
+    else:
+        values, sizes = shingle_sets(token_lists, SHINGLE)
+        for unit, size in zip(units, sizes.tolist()):
+            unit.size = size
+        sigs = signer.signatures_flat(values, sizes)
     return Signed(list(paragraphs), units, signer.band_keys(sigs), (sigs & 0xFF).astype(np.uint8))
 
 
