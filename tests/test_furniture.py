@@ -1,6 +1,11 @@
-import pytest
+import re
 
-from cleanseed.furniture import classify, is_related_heading, parse_date, strip_furniture
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleanseed.furniture import _pattern, classify, is_related_heading, parse_date, phrases, strip_furniture
+from cleanseed.normalize import fold
 
 
 @pytest.mark.parametrize(
@@ -168,3 +173,35 @@ def test_recurring_ignores_long_blocks_and_rare_short_ones():
     out = list(Recurring(window=5, min_docs=3)(docs))
     assert all(long_para in d.paragraphs for d in out)
     assert sum("He declined to comment." in d.paragraphs for d in out) == 4  # 4 of 40: under a fifth
+
+
+PIECES = [
+    "Photo: ",
+    "photo by Jane Doe",
+    "(Photo AFP)",
+    "Reuters/John Smith",
+    "©",
+    "we use cookies",
+    "Share this",
+]
+PIECES += [
+    "comments are closed",
+    "sign up for our newsletter",
+    "Related coverage",
+    "ımage: x",
+    " ",
+    "\n",
+    ".",
+    "!",
+]
+PIECES += ["x" * 90, "word ", "Credit: A. Person", "AP/ Jo", " teilen:", "recaptcha", "Teilen", "copyright"]
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=10).map("".join))
+@settings(max_examples=300)
+def test_split_phrase_search_finds_what_one_alternation_finds(text):
+    for rule in ("share", "comments", "newsletter", "notice", "related", "caption"):
+        alternatives = [p for lang in phrases()[rule].values() for p in lang]
+        whole = re.compile("|".join(f"(?:{p})" for p in alternatives), re.IGNORECASE)
+        for key in (text, fold(text)):
+            assert _pattern(rule).search(key) == (whole.search(key) is not None), (rule, key)
