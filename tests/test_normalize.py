@@ -1,7 +1,18 @@
-from hypothesis import given
+import ftfy
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleanseed.normalize import fix_text, fold, normalize_paragraphs, split_lines, split_sentences
+from cleanseed.normalize import (
+    _INVISIBLE,
+    _SPACES,
+    FTFY_CONFIG,
+    fix_text,
+    fold,
+    normalize_paragraphs,
+    normalize_whitespace,
+    split_lines,
+    split_sentences,
+)
 
 
 def test_mojibake_and_entities_fixed():
@@ -49,3 +60,20 @@ def test_fold_unifies_quotes_and_dashes():
 def test_normalization_is_idempotent(text):
     once = normalize_paragraphs([text])
     assert normalize_paragraphs(once) == once
+
+
+PLAINISH = "abcXYZ .,;'\"&<-09" + "éÃ©â€™Â£ ”“’—…€™" + "\u0085\u0096\u0301\ufb01\uff21\u2028"
+
+
+@given(st.text(alphabet=PLAINISH, max_size=40))
+@settings(max_examples=500)
+def test_fix_text_fast_paths_agree_with_ftfy(text):
+    assert fix_text(text) == ftfy.fix_text(text, config=FTFY_CONFIG)
+
+
+@given(st.text(alphabet=" \t\n\u00a0\u200bab.", max_size=20))
+def test_normalize_whitespace_fast_path_agrees(text):
+    slow = "\n".join(
+        x for x in (_SPACES.sub(" ", line).strip() for line in _INVISIBLE.sub("", text).split("\n")) if x
+    )
+    assert normalize_whitespace(text) == slow

@@ -47,6 +47,7 @@ from cleanseed.record import Record
 # ---- normalization before shingling ----
 
 _ACRONYM_DOTS = re.compile(r"\b(?:[A-Za-z]\.){2,}")
+_ACRONYM_HINT = re.compile(r"[A-Za-z]\.[A-Za-z]\.")  # in every match; found much faster
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _POSSESSIVE = re.compile(r"['’]s$")
 _CONNECTORS = frozenset({"of", "and", "the", "for", "de", "des", "du", "da", "do", "der", "la", "le", "&"})
@@ -135,7 +136,7 @@ def words(sentence: str) -> list[str]:
     Every token is folded through a cache; only the capitalized runs are walked token by token.
     """
     text = unicodedata.normalize("NFKC", sentence)
-    if "." in text:
+    if _ACRONYM_HINT.search(text):
         text = _ACRONYM_DOTS.sub(_undot, text)
     parts = _TOKEN_SPLIT.split(text)  # gap, token, gap, ..., token, gap
     toks = parts[1::2]

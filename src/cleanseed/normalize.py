@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 
 import ftfy
+from ftfy.badness import is_bad
 
 from cleanseed.record import Record
 
@@ -42,20 +43,31 @@ FTFY_CONFIG = ftfy.TextFixerConfig(
 
 # Text that cannot change under ftfy: ASCII with no entity, control or escape characters.
 _NEEDS_FTFY = re.compile(r"[^\t\n\x20-\x7e]|&")
+# One line of ASCII, Latin-1 letters and signs, typographic punctuation ("’", "“", "—", "…"),
+# "€" and "™", without "&". ftfy's fixers other than mojibake repair change none of these (they
+# act on entities, C1 and other controls, escapes, ligatures, wide forms, line separators and
+# surrogates; NFC leaves them as they are), and its mojibake repair returns the text unchanged
+# when its detector `is_bad` finds nothing, so such text needs only that check.
+_PLAIN_LINE = re.compile(r"[\t\x20-\x25\x27-\x7e\u00a1-\u00ac\u00ae-\u00ff\u2010-\u2027\u20ac\u2122]*")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 _TERMINAL = re.compile(r"[.!?:;…\"'”’)\]»]$")
 
 
 def fix_text(text: str) -> str:
-    """ftfy's repairs, skipped when they cannot change anything (about 4x faster on clean text)."""
+    """ftfy's repairs, skipped when they cannot change anything (about 4x faster on clean text, 2x
+    on text with curly quotes)."""
     if _NEEDS_FTFY.search(text) is None:
+        return text
+    if _PLAIN_LINE.fullmatch(text) and not is_bad(text):
         return text
     return ftfy.fix_text(text, config=FTFY_CONFIG)
 
 
 def normalize_whitespace(text: str) -> str:
     """One space between words, no invisible characters; line breaks kept."""
+    if text.isascii() and "\n" not in text and "  " not in text and "\t" not in text and text == text.strip():
+        return text  # the common case: nothing to do
     text = _INVISIBLE.sub("", text)
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
@@ -111,7 +123,9 @@ ABBREVIATIONS = frozenset(
     jan feb mar apr jun jul aug sep sept oct nov dec no nos vol fig inc ltd co corp bros
     vs etc approx est dept univ assn ave blvd rd al e.g i.e cf p pp ca""".split()
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’»)\]]*\s+(?=[\"'“‘«(\[¿¡]?[A-Z0-9À-ÖØ-Þ£$€])")
+# The end mark is matched, not looked behind for: a pattern that starts with a character set is
+# scanned for fast, and a match can never start inside the previous one (that ends in a space).
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s+(?=[\"'“‘«(\[¿¡]?[A-Z0-9À-ÖØ-Þ£$€])")
 _LAST_WORD = re.compile(r"(\S+)$")
 _INITIALISM = re.compile(r"^(?:[^\W\d_]\.)+$")  # "u.s." "j." "a.f.p."
 
@@ -121,8 +135,9 @@ def split_sentences(paragraph: str) -> list[str]:
     pieces: list[str] = []
     start = 0
     for match in _SENTENCE_END.finditer(paragraph):
+        mark = match.start() + 1  # just after the end mark
         # only the last word matters: a bounded look-back keeps this linear ("U.S. " * 50_000)
-        candidate = paragraph[max(start, match.start() - 64) : match.start()]
+        candidate = paragraph[max(start, mark - 64) : mark]
         last = _LAST_WORD.search(candidate)
         word = last.group(1).rstrip(".").lower().lstrip("\"'“‘(") if last else ""
         if word in ABBREVIATIONS or _INITIALISM.match(word + "."):
