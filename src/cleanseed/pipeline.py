@@ -2,9 +2,10 @@
 
 Two kinds of stage: per-document ones (extract, normalize, furniture, and signing for dedup)
 that look at one record at a time, and stream ones (recurring blocks, near-duplicates) that
-hold state across records. With `jobs > 1` the per-document stages run in worker processes,
-a bounded window of chunks in flight, results taken back in input order; the stream stages
-run here, in input order, so the output is byte-identical to `jobs = 1`.
+hold state across records. The per-document stages run on chunks of records, signing a whole
+chunk at once (numpy's per-call cost spread over it); with `jobs > 1` the chunks go to worker
+processes, a bounded window of them in flight, results taken back in input order. The stream
+stages run here, in input order, so the output is byte-identical to `jobs = 1`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from itertools import islice
 from typing import Any
 
 from cleanseed.config import Config, load_config
-from cleanseed.dedup import NearDuplicates, Signed, Signer, sign
+from cleanseed.dedup import NearDuplicates, Signed, Signer, sign_many
 from cleanseed.furniture import Recurring, furniture
 from cleanseed.normalize import normalize
 from cleanseed.readers import record_from_object
@@ -65,14 +66,6 @@ def stream_stages(config: Config) -> list[Stage]:
     return out
 
 
-def stages(config: Config, index: Any = None) -> list[Stage]:
-    """Every stage a configuration asks for, in order (the one-process pipeline)."""
-    out = document_stages(config) + stream_stages(config)
-    if config.dedup.enabled:
-        out.append(NearDuplicates(config.dedup, index))
-    return out
-
-
 def run(records: Iterable[Record], config: Config, index: Any = None) -> Iterator[Record]:
     """Every record through every stage; failed records pass through untouched.
 
@@ -85,10 +78,8 @@ def run(records: Iterable[Record], config: Config, index: Any = None) -> Iterato
 
         index = open_index(config.dedup)
     try:
-        if config.jobs == 1:
-            yield from reduce(lambda stream, stage: stage(stream), stages(config, index), iter(records))
-        else:
-            yield from _run_parallel(records, config, index)
+        pairs = _here(records, config) if config.jobs == 1 else _ordered(records, config)
+        yield from _judge_in_order(pairs, config, index)
     except BaseException:
         if owned:
             index.discard()
@@ -97,7 +88,33 @@ def run(records: Iterable[Record], config: Config, index: Any = None) -> Iterato
         index.close()
 
 
-# ---- worker processes ----
+# ---- chunks of records, here or in worker processes ----
+
+
+def _signer(config: Config) -> Signer | None:
+    d = config.dedup
+    return Signer(d.num_perm, d.bands, d.seed) if d.enabled else None
+
+
+def process_chunk(
+    chunk: list[Record], stages: list[Stage], signer: Signer | None
+) -> list[tuple[Record, Signed | None]]:
+    """The per-document work for a chunk of records: their stages, then the signatures of all of
+    them at once when dedup is on (None for a record that failed)."""
+    done = list(reduce(lambda stream, stage: stage(stream), stages, iter(chunk)))
+    if signer is None:
+        return [(rec, None) for rec in done]
+    signed = iter(sign_many([rec.paragraphs for rec in done if rec.error is None], signer))
+    return [(rec, next(signed) if rec.error is None else None) for rec in done]
+
+
+def _here(records: Iterable[Record], config: Config) -> Iterator[tuple[Record, Signed | None]]:
+    """(record, signed) in input order, a chunk at a time, in this process."""
+    stages, signer = document_stages(config), _signer(config)
+    it = iter(records)
+    while chunk := list(islice(it, CHUNK)):
+        yield from process_chunk(chunk, stages, signer)
+
 
 _worker: tuple[list[Stage], Signer | None] | None = None
 
@@ -105,21 +122,12 @@ _worker: tuple[list[Stage], Signer | None] | None = None
 def _init_worker(config: Config) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    d = config.dedup
-    _worker = (document_stages(config), Signer(d.num_perm, d.bands, d.seed) if d.enabled else None)
-
-
-def process_document(rec: Record, stages: list[Stage], signer: Signer | None) -> tuple[Record, Signed | None]:
-    """The per-document work for one record: its stages, then its signatures when dedup is on."""
-    (rec,) = reduce(lambda stream, stage: stage(stream), stages, iter((rec,)))
-    signed = sign(rec.paragraphs, signer) if signer is not None and rec.error is None else None
-    return rec, signed
+    _worker = (document_stages(config), _signer(config))
 
 
 def _work(chunk: list[Record]) -> list[tuple[Record, Signed | None]]:
     assert _worker is not None
-    stages, signer = _worker
-    return [process_document(rec, stages, signer) for rec in chunk]
+    return process_chunk(chunk, *_worker)
 
 
 def _ordered(records: Iterable[Record], config: Config) -> Iterator[tuple[Record, Signed | None]]:
@@ -147,13 +155,16 @@ def _ordered(records: Iterable[Record], config: Config) -> Iterator[tuple[Record
         pool.terminate()
 
 
-def _run_parallel(records: Iterable[Record], config: Config, index: Any) -> Iterator[Record]:
+def _judge_in_order(
+    pairs: Iterable[tuple[Record, Signed | None]], config: Config, index: Any
+) -> Iterator[Record]:
+    """The stream stages and near-duplicate judgement over (record, signed) in input order."""
     # Stream stages see records only; each record's signatures wait beside it, keyed by identity
     # (the record is held too, so an identity is never reused while its entry waits).
     waiting: dict[int, tuple[Record, Signed | None]] = {}
 
     def unpaired() -> Iterator[Record]:
-        for rec, signed in _ordered(records, config):
+        for rec, signed in pairs:
             waiting[id(rec)] = (rec, signed)
             yield rec
 
