@@ -1,6 +1,7 @@
 """Throughput and memory figures of issue 7, each with its ratio and goal, in one run.
 
     python benchmarks/throughput.py [--paragraphs 20000] [--index-paragraphs 2000000] [--skip-redis]
+    python benchmarks/throughput.py --speed-only    # floor, one process, datasketch: ~1 minute
 
 Corpus: the near-duplicate dev stream's longer paragraphs, re-edited many times over (seeded):
 each document is an article's paragraphs with some dropped, some lightly edited (a word
@@ -343,6 +344,9 @@ def main() -> None:
     ap.add_argument("--index-paragraphs", type=int, default=2_000_000)
     ap.add_argument("--obvious-limit", type=int, default=5000, help="paragraphs for the datasketch baseline")
     ap.add_argument("--skip-redis", action="store_true")
+    ap.add_argument(
+        "--speed-only", action="store_true", help="only the floor, one process and datasketch figures"
+    )
     args = ap.parse_args()
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory() as tmpdir:
@@ -369,6 +373,8 @@ def main() -> None:
         obvious_rate = n / t
         line("datasketch, the obvious way", f"{obvious_rate:,.0f} par/s")
         line("cleanseed vs datasketch", "", f"{one_rate / obvious_rate:.1f}x", "goal >= 12x")
+        if args.speed_only:
+            return
         out1, t1 = command("--jobs", "1", str(corpus))
         out2, t2 = command("--jobs", "2", str(corpus))
         line("command --jobs 1", f"{n_par / t1:,.0f} par/s")
