@@ -1,3 +1,5 @@
+import re
+
 import ftfy
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -77,3 +79,14 @@ def test_normalize_whitespace_fast_path_agrees(text):
         x for x in (_SPACES.sub(" ", line).strip() for line in _INVISIBLE.sub("", text).split("\n")) if x
     )
     assert normalize_whitespace(text) == slow
+
+
+@given(st.text(alphabet="aB `’‘“”«»–—…\t\n\u00a0\u2003İıK", max_size=30))
+def test_fold_fast_paths_agree(text):
+    import unicodedata
+
+    slow = unicodedata.normalize("NFKC", text).casefold()
+    slow = re.sub(r"[‘’‚‛′`´]", "'", slow)
+    slow = re.sub(r"[“”„‟″«»]", '"', slow)
+    slow = re.sub(r"[‐-―−]", "-", slow).replace("…", "...")
+    assert fold(text) == re.sub(r"\s+", " ", slow).strip()

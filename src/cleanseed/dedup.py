@@ -89,6 +89,7 @@ def _spelling(word: str) -> str:
 
 
 _TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")  # gaps and tokens, alternating
+_ASCII_TOKEN_SPLIT = re.compile(r"([a-zA-Z0-9]+(?:'[a-zA-Z0-9]+)*)")  # the same on ASCII text, faster
 _CACHE_MAX = 1 << 20  # distinct tokens remembered; a cache that fills up starts afresh
 
 
@@ -136,9 +137,10 @@ def words(sentence: str) -> list[str]:
     Every token is folded through a cache; only the capitalized runs are walked token by token.
     """
     text = unicodedata.normalize("NFKC", sentence)
-    if _ACRONYM_HINT.search(text):
+    if text.count(".") >= 2 and _ACRONYM_HINT.search(text):
         text = _ACRONYM_DOTS.sub(_undot, text)
-    parts = _TOKEN_SPLIT.split(text)  # gap, token, gap, ..., token, gap
+    # gap, token, gap, ..., token, gap
+    parts = (_ASCII_TOKEN_SPLIT if text.isascii() else _TOKEN_SPLIT).split(text)
     toks = parts[1::2]
     folded = list(map(_FOLDS.__getitem__, toks))
     caps = [k for k, t in enumerate(toks) if t[0].isupper()]
