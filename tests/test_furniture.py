@@ -195,6 +195,18 @@ PIECES += [
     "!",
 ]
 PIECES += ["x" * 90, "word ", "Credit: A. Person", "AP/ Jo", " teilen:", "recaptcha", "Teilen", "copyright"]
+PIECES += [
+    "This ",
+    "thıs ",
+    "ſite ",
+    "site ",
+    "uses",
+    "cooKies",
+    "WE USE COOKIES",
+    "İ",
+    "comments ",
+    "are closed",
+]
 
 
 @given(st.lists(st.sampled_from(PIECES), max_size=10).map("".join))

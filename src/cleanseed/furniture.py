@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import xxhash
 
 from cleanseed.normalize import fold
+from cleanseed.patterns import Phrases
 from cleanseed.record import Record
 
 Removed = dict[str, Any]
@@ -34,69 +35,10 @@ def phrases() -> dict[str, Any]:
     return json.loads(resources.files("cleanseed").joinpath("phrases.json").read_text(encoding="utf-8"))
 
 
-class _Phrases:
-    """One rule's phrases, searched as the single alternation of them all would be, but faster.
-
-    A phrase anchored at the start ("^...") can only match at position 0, so those are tried
-    with one `match`; a phrase anchored at the end ("...$") with a bounded length can only
-    start in the text's last `width` characters, so those are searched from there (`\\b` and
-    look-behinds still see the character before). The rest are searched everywhere, as before.
-    What matches is unchanged; a phrase that cannot be analysed goes with the rest.
-    """
-
-    def __init__(self, alternatives: list[str]) -> None:
-        start: list[str] = []
-        end: list[str] = []
-        rest: list[str] = []
-        self.width = 0
-        for p in alternatives:
-            where, width = _anchoring(p)
-            if where == "start":
-                start.append(p)
-            elif where == "end":
-                end.append(p)
-                self.width = max(self.width, width + 1)  # "$" also matches before a final newline
-            else:
-                rest.append(p)
-        self.start, self.end, self.rest = (
-            re.compile("|".join(f"(?:{p})" for p in group), re.IGNORECASE) if group else None
-            for group in (start, end, rest)
-        )
-
-    def search(self, key: str) -> bool:
-        return bool(
-            (self.start is not None and self.start.match(key))
-            or (self.end is not None and self.end.search(key, max(0, len(key) - self.width)))
-            or (self.rest is not None and self.rest.search(key))
-        )
-
-
-_MAX_TAIL = 1000  # an end-anchored phrase longer than this is searched everywhere
-
-
-def _anchoring(phrase: str) -> tuple[str, int]:
-    """("start", 0), ("end", longest match) or ("", 0): where a phrase is anchored, by its parse."""
-    try:
-        try:
-            from re import _parser as sre_parse  # type: ignore[attr-defined]
-        except ImportError:  # Python 3.10
-            import sre_parse
-        parsed = sre_parse.parse(phrase, re.IGNORECASE)
-        first, last = parsed[0], parsed[-1]
-        if str(first[0]) == "AT" and str(first[1]) == "AT_BEGINNING":
-            return "start", 0
-        width = parsed.getwidth()[1]
-        if str(last[0]) == "AT" and str(last[1]) == "AT_END" and width <= _MAX_TAIL:
-            return "end", int(width)
-    except Exception:  # any surprise: search it everywhere
-        pass
-    return "", 0
-
-
 @cache
-def _pattern(rule: str) -> _Phrases:
+def _pattern(rule: str) -> Phrases:
     table = phrases()[rule]
-    return _Phrases([p for lang in table.values() for p in lang])
+    return Phrases([p for lang in table.values() for p in lang])
 
 
 @lru_cache(maxsize=1024)

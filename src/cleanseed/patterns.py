@@ -1,0 +1,167 @@
+"""Alternations of regular expressions searched faster, finding exactly what the single
+alternation finds: the furniture rules' phrase tables.
+
+Python's `re` tries every alternative at every position of the text. Here each phrase is
+placed by its parse:
+- anchored at the start ("^..."): it can only match at position 0, so these are tried with one
+  `match`;
+- anchored at the end ("...$") with a bounded length: it can only start in the text's last
+  characters, so these are searched from there (`\\b` and look-behinds still see the character
+  before the search starts);
+- the rest are searched everywhere, but only once a cheap test has found, for one of them,
+  the literal strings that every match of it contains ("this ", "site" or "website", and
+  "uses", "is protected" or "stores" for `\\bthis (site|website) (uses|is protected|stores)\\b`).
+  The test compares lower-cased text with `re`'s case-insensitive equivalences folded
+  together ("ı" and "i", "ſ" and "s"), so it never misses what `re.IGNORECASE` would match.
+A phrase that cannot be analysed is searched everywhere, as before.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_MAX_TAIL = 1000  # an end-anchored phrase longer than this is searched everywhere
+_MIN_LITERAL = 3  # shorter required literals are in too many texts to be worth a test
+
+
+def _parse(phrase: str) -> Any:
+    try:
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:  # Python 3.10
+        import sre_parse
+    return sre_parse.parse(phrase, re.IGNORECASE)
+
+
+def anchoring(phrase: str) -> tuple[str, int]:
+    """("start", 0), ("end", longest match) or ("", 0): where a phrase is anchored, by its parse."""
+    try:
+        parsed = _parse(phrase)
+        first, last = parsed[0], parsed[-1]
+        if str(first[0]) == "AT" and str(first[1]) == "AT_BEGINNING":
+            return "start", 0
+        width = parsed.getwidth()[1]
+        if str(last[0]) == "AT" and str(last[1]) == "AT_END" and width <= _MAX_TAIL:
+            return "end", int(width)
+    except Exception:  # any surprise: search it everywhere
+        pass
+    return "", 0
+
+
+def _groups(seq: Any) -> list[list[str]]:
+    """Groups of literal strings such that every match of a parsed sequence contains one string
+    of each group."""
+    groups: list[list[str]] = []
+    run: list[str] = []
+    for op, arg in seq:
+        name = str(op)
+        if name == "LITERAL":
+            run.append(chr(arg))
+            continue
+        if run:
+            groups.append(["".join(run)])
+        run = []
+        if name == "SUBPATTERN":
+            groups += _groups(arg[-1])
+        elif name == "BRANCH":
+            best = [_best(_groups(a)) for a in arg[1]]
+            if all(best):
+                groups.append([s for b in best for s in b])  # type: ignore[union-attr]
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and arg[0] >= 1:
+            groups += _groups(arg[2])
+    if run:
+        groups.append(["".join(run)])
+    return [g for g in groups if min(map(len, g)) >= _MIN_LITERAL]
+
+
+def _best(groups: list[list[str]]) -> list[str] | None:
+    return max(groups, key=lambda g: min(map(len, g)), default=None)
+
+
+def required_literals(phrase: str) -> list[list[str]] | None:
+    """Groups of literal strings such that every match of `phrase` contains one string of each
+    group; None when there is none worth testing."""
+    try:
+        return _groups(_parse(phrase)) or None
+    except Exception:
+        return None
+
+
+def _case_table() -> dict[int, int] | None:
+    """Each character that `re.IGNORECASE` matches beyond lower case ("ı" for "i") -> one
+    representative of its class; None where this Python does not say which they are."""
+    try:
+        from re._casefix import _EXTRA_CASES  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    parent: dict[int, int] = {}
+
+    def root(c: int) -> int:
+        while parent.get(c, c) != c:
+            c = parent[c]
+        return c
+
+    for lower, extras in _EXTRA_CASES.items():
+        for e in extras:
+            a, b = root(lower), root(e)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return {c: root(c) for c in parent}
+
+
+_CASES = _case_table()
+
+
+def _key(text: str) -> str:
+    return text.lower().translate(_CASES or {})
+
+
+class Phrases:
+    """An alternation of phrases (matched case-insensitively), searched by parts."""
+
+    def __init__(self, alternatives: list[str]) -> None:
+        start: list[str] = []
+        end: list[str] = []
+        rest: list[str] = []
+        needs: list[list[list[str]]] | None = []
+        self.width = 0
+        for p in alternatives:
+            where, width = anchoring(p)
+            if where == "start":
+                start.append(p)
+            elif where == "end":
+                end.append(p)
+                self.width = max(self.width, width + 1)  # "$" also matches before a final newline
+            else:
+                rest.append(p)
+                found = required_literals(p)
+                needs = None if found is None or needs is None else [*needs, found]
+        self.start, self.end, self.rest = (
+            re.compile("|".join(f"(?:{p})" for p in group), re.IGNORECASE) if group else None
+            for group in (start, end, rest)
+        )
+        # no test without the case table: it would miss "ı" for "i"
+        self.needs = (
+            [[[_key(s) for s in group] for group in groups] for groups in needs]
+            if needs and _CASES is not None
+            else None
+        )
+        # one string of each phrase's longest group, in one flat list: most texts miss them all
+        self.first = sorted({s for groups in self.needs for s in _best(groups) or ()}) if self.needs else []
+
+    def _maybe_rest(self, text: str) -> bool:
+        """False only when no phrase of the rest can match: each misses a string it needs."""
+        if self.needs is None or "\u0130" in text:  # "İ" lower-cases to two characters
+            return True
+        key = _key(text)
+        if not any(s in key for s in self.first):
+            return False
+        return any(all(any(s in key for s in group) for group in groups) for groups in self.needs)
+
+    def search(self, text: str) -> bool:
+        """True when the alternation of all phrases would find a match in `text`."""
+        return bool(
+            (self.start is not None and self.start.match(text))
+            or (self.end is not None and self.end.search(text, max(0, len(text) - self.width)))
+            or (self.rest is not None and self._maybe_rest(text) and self.rest.search(text))
+        )
