@@ -90,3 +90,13 @@ def test_fold_fast_paths_agree(text):
     slow = re.sub(r"[“”„‟″«»]", '"', slow)
     slow = re.sub(r"[‐-―−]", "-", slow).replace("…", "...")
     assert fold(text) == re.sub(r"\s+", " ", slow).strip()
+
+
+@given(st.text(alphabet="ab .?Ã©â€™Â ¢£ÂÃ€œ×²√±Ø–’“”\u00a0\u0301Ѓђ", max_size=30))
+@settings(max_examples=500)
+def test_mojibake_check_near_non_ascii_agrees_with_ftfy(text):
+    from ftfy.badness import is_bad
+
+    from cleanseed.normalize import _is_bad
+
+    assert _is_bad(text) == is_bad(text)

@@ -7,8 +7,9 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 
 import ftfy
-from ftfy.badness import is_bad
+from ftfy.badness import BADNESS_RE, is_bad
 
+from cleanseed.patterns import non_ascii_window, search_near_non_ascii
 from cleanseed.record import Record
 
 # Every choice here is deliberate; the defaults of ftfy are listed where we keep them.
@@ -49,6 +50,17 @@ _NEEDS_FTFY = re.compile(r"[^\t\n\x20-\x7e]|&")
 # surrogates; NFC leaves them as they are), and its mojibake repair returns the text unchanged
 # when its detector `is_bad` finds nothing, so such text needs only that check.
 _PLAIN_LINE = re.compile(r"[\t\x20-\x25\x27-\x7e\u00a1-\u00ac\u00ae-\u00ff\u2010-\u2027\u20ac\u2122]*")
+# ftfy's mojibake detector only ever matches a few characters around a non-ASCII one: on text
+# with a few curly quotes, search only there (checked on its parse; None: search everywhere)
+_BADNESS_WINDOW = non_ascii_window(BADNESS_RE)
+
+
+def _is_bad(text: str) -> bool:
+    if _BADNESS_WINDOW is None:
+        return is_bad(text)
+    return search_near_non_ascii(BADNESS_RE, _BADNESS_WINDOW, text)
+
+
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ODD_SPACE = re.compile(
     r"[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]"
@@ -62,7 +74,7 @@ def fix_text(text: str) -> str:
     on text with curly quotes)."""
     if _NEEDS_FTFY.search(text) is None:
         return text
-    if _PLAIN_LINE.fullmatch(text) and not is_bad(text):
+    if _PLAIN_LINE.fullmatch(text) and not _is_bad(text):
         return text
     return ftfy.fix_text(text, config=FTFY_CONFIG)
 

@@ -25,12 +25,12 @@ _MAX_TAIL = 1000  # an end-anchored phrase longer than this is searched everywhe
 _MIN_LITERAL = 3  # shorter required literals are in too many texts to be worth a test
 
 
-def _parse(phrase: str) -> Any:
+def _parse(phrase: str, flags: int = re.IGNORECASE) -> Any:
     try:
         from re import _parser as sre_parse  # type: ignore[attr-defined]
     except ImportError:  # Python 3.10
         import sre_parse
-    return sre_parse.parse(phrase, re.IGNORECASE)
+    return sre_parse.parse(phrase, flags)
 
 
 def anchoring(phrase: str) -> tuple[str, int]:
@@ -165,3 +165,89 @@ class Phrases:
             or (self.end is not None and self.end.search(text, max(0, len(text) - self.width)))
             or (self.rest is not None and self._maybe_rest(text) and self.rest.search(text))
         )
+
+
+# ---- patterns that only match around non-ASCII characters ----
+
+_ASSERTIONS = {"AT", "ASSERT", "ASSERT_NOT", "GROUPREF", "GROUPREF_EXISTS", "GROUPREF_IGNORE"}
+
+
+def _assertion_free(seq: Any) -> bool:
+    for op, arg in seq:
+        name = str(op)
+        if name in _ASSERTIONS and not (name == "AT" and str(arg) in ("AT_BEGINNING", "AT_BEGINNING_STRING")):
+            return False  # "^" is safe: with a start position it still means the text's start
+        if name == "SUBPATTERN" and not _assertion_free(arg[-1]):
+            return False
+        if name == "BRANCH" and not all(_assertion_free(a) for a in arg[1]):
+            return False
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT", "ATOMIC_GROUP"):
+            if not _assertion_free(arg[2] if name != "ATOMIC_GROUP" else arg):
+                return False
+    return True
+
+
+def _only_non_ascii(op: Any, arg: Any) -> bool:
+    """A one-character item that matches no ASCII character."""
+    name = str(op)
+    if name == "LITERAL":
+        return bool(arg > 0x7F)
+    if name == "IN":
+        return all((str(o) == "LITERAL" and a > 0x7F) or (str(o) == "RANGE" and a[0] > 0x7F) for o, a in arg)
+    return False
+
+
+def _needs_non_ascii(seq: Any) -> bool:
+    for op, arg in seq:
+        name = str(op)
+        if _only_non_ascii(op, arg):
+            return True
+        if name == "SUBPATTERN" and _needs_non_ascii(arg[-1]):
+            return True
+        if name == "BRANCH" and all(_needs_non_ascii(a) for a in arg[1]):
+            return True
+        if (
+            name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+            and arg[0] >= 1
+            and _needs_non_ascii(arg[2])
+        ):
+            return True
+    return False
+
+
+def non_ascii_window(pattern: re.Pattern[str]) -> int | None:
+    """The longest match of `pattern` when every match holds a non-ASCII character and nothing in
+    it looks beyond the match (no anchors but "^", look-arounds or back-references); None otherwise.
+
+    Such a pattern finds a match in a text exactly when it finds one within `window` characters
+    of one of the text's non-ASCII characters (see `search_near_non_ascii`).
+    """
+    try:
+        if pattern.flags & re.IGNORECASE:  # "K" (Kelvin) would match "k"
+            return None
+        parsed = _parse(pattern.pattern, pattern.flags)
+        width = int(parsed.getwidth()[1])
+        if width > _MAX_TAIL or not _assertion_free(parsed) or not _needs_non_ascii(parsed):
+            return None
+        return width
+    except Exception:
+        return None
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def search_near_non_ascii(pattern: re.Pattern[str], window: int, text: str) -> bool:
+    """`pattern.search(text)`, for a pattern with `non_ascii_window(pattern) == window`, looking
+    only at the stretches of text around non-ASCII characters."""
+    start = end = -1
+    n = len(text)
+    for m in _NON_ASCII.finditer(text):
+        p = m.start()
+        lo, hi = max(0, p - window + 1), min(n, p + window)
+        if lo > end:  # a stretch of its own: search the one before
+            if end > start and pattern.search(text, start, end):
+                return True
+            start = lo
+        end = hi
+    return end > start and pattern.search(text, start, end) is not None
