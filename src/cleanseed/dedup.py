@@ -153,6 +153,11 @@ def words(sentence: str) -> list[str]:
         if c < i:
             continue
         out.extend(folded[i:c])
+        j = c + 1
+        if j < n and not toks[j][0].isupper() and (folded[j] not in _CONNECTORS or parts[2 * j].strip()):
+            out.append(folded[c])  # the common case: one capitalized word, then an ordinary one
+            i = j
+            continue
         # a run of capitalized words starts at c; the gap before token j is parts[2 * j]
         run = [toks[c]]
         first = c
@@ -175,9 +180,10 @@ def words(sentence: str) -> list[str]:
                     first = j
                 run.append(tok)
                 pending = None
-            elif joined and pending is None and _unpossessive(tok).lower() in _CONNECTORS:
-                # "of" in "Bank of England": kept only if the name ends here
-                pending = _unpossessive(tok).lower()
+            elif joined and pending is None and folded[j] in _CONNECTORS:
+                # "of" in "Bank of England": kept only if the name ends here (no connector's
+                # spelling is folded, and no other word folds into one)
+                pending = folded[j]
             else:
                 out.append(_initials([_unpossessive(t) for t in run]) if len(run) > 1 else folded[first])
                 if pending is not None:

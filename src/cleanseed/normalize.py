@@ -144,7 +144,6 @@ ABBREVIATIONS = frozenset(
 # The end mark is matched, not looked behind for: a pattern that starts with a character set is
 # scanned for fast, and a match can never start inside the previous one (that ends in a space).
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s+(?=[\"'“‘«(\[¿¡]?[A-Z0-9À-ÖØ-Þ£$€])")
-_LAST_WORD = re.compile(r"(\S+)$")
 _INITIALISM = re.compile(r"^(?:[^\W\d_]\.)+$")  # "u.s." "j." "a.f.p."
 
 
@@ -156,9 +155,11 @@ def split_sentences(paragraph: str) -> list[str]:
         mark = match.start() + 1  # just after the end mark
         # only the last word matters: a bounded look-back keeps this linear ("U.S. " * 50_000)
         candidate = paragraph[max(start, mark - 64) : mark]
-        last = _LAST_WORD.search(candidate)
-        word = last.group(1).rstrip(".").lower().lstrip("\"'“‘(") if last else ""
-        if word in ABBREVIATIONS or _INITIALISM.match(word + "."):
+        # the last word: candidate ends with the end mark, so this is what r"(\S+)$" finds
+        last = candidate.rsplit(None, 1)
+        word = last[-1].rstrip(".").lower().lstrip("\"'“‘(") if last else ""
+        # an initialism is one letter, or letters with dots between
+        if word in ABBREVIATIONS or ((len(word) == 1 or "." in word) and _INITIALISM.match(word + ".")):
             # "U.S." / "J." / "Mr." -- only a boundary when the next word could not continue
             if not _likely_boundary_after_initial(word, paragraph, match.end()):
                 continue
