@@ -53,7 +53,8 @@ def nwords(text: str) -> int:
 
 
 def _short(text: str, limit: int) -> bool:
-    # a cheap bound first: no rule looks at long paragraphs
+    # a cheap bound first: no rule looks at long paragraphs (rules whose phrases are cheaper to
+    # search than words are to count test the length, then the phrases, then this)
     return len(text) <= limit * 12 and nwords(text) <= limit
 
 
@@ -70,7 +71,7 @@ def is_share(text: str) -> bool:
 
 def is_comments(text: str) -> bool:
     """Comment-section notices and calls to comment."""
-    return _short(text, 25) and _pattern("comments").search(_fold(text))
+    return len(text) <= 300 and _pattern("comments").search(_fold(text)) and _short(text, 25)
 
 
 def is_newsletter(text: str) -> bool:
@@ -86,7 +87,7 @@ def is_newsletter(text: str) -> bool:
 
 def is_notice(text: str) -> bool:
     """reCAPTCHA, cookie, privacy, copyright, ad-blocker and javascript notices."""
-    return _short(text, 45) and _pattern("notice").search(_fold(text))
+    return len(text) <= 540 and _pattern("notice").search(_fold(text)) and _short(text, 45)
 
 
 def is_related_heading(text: str) -> bool:
@@ -99,7 +100,7 @@ def is_related_heading(text: str) -> bool:
 
 def is_caption(text: str) -> bool:
     """Photo captions and credits: a paragraph that ends with (or is) a credit line."""
-    return _short(text, 80) and _pattern("caption").search(_fold(text))
+    return len(text) <= 960 and _pattern("caption").search(_fold(text)) and _short(text, 80)
 
 
 def is_byline(text: str) -> bool:
@@ -222,8 +223,7 @@ def classify(text: str) -> str | None:
 
 
 def _is_headline(text: str) -> bool:
-    n = nwords(text)
-    return 1 <= n <= 25 and not re.search(r"[.:;,]$", text.rstrip("\"'”’ "))
+    return not re.search(r"[.:;,]$", text.rstrip("\"'”’ ")) and 1 <= nwords(text) <= 25
 
 
 def _is_teaser(text: str) -> bool:
@@ -302,7 +302,7 @@ def strip_furniture(
         if rule is None:
             kept.append(text)
             seen.add(key)
-            if nwords(text) > 25 or _TERMINAL.search(text):
+            if _TERMINAL.search(text) or nwords(text) > 25:
                 head = False
         else:
             removed.append({"text": text, "reason": "boilerplate", "rule": rule})

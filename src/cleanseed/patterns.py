@@ -19,6 +19,7 @@ A phrase that cannot be analysed is searched everywhere, as before.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 _MAX_TAIL = 1000  # an end-anchored phrase longer than this is searched everywhere
@@ -112,7 +113,9 @@ def _case_table() -> dict[int, int] | None:
 _CASES = _case_table()
 
 
+@lru_cache(maxsize=256)
 def _key(text: str) -> str:
+    # cached: several rules test the same paragraph
     return text.lower().translate(_CASES or {})
 
 
