@@ -4,7 +4,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleanseed.furniture import _pattern, classify, is_related_heading, parse_date, phrases, strip_furniture
+from cleanseed.furniture import (
+    _pattern,
+    classify,
+    is_related_heading,
+    nwords,
+    parse_date,
+    phrases,
+    strip_furniture,
+)
 from cleanseed.normalize import fold
 
 
@@ -217,3 +225,8 @@ def test_split_phrase_search_finds_what_one_alternation_finds(text):
         whole = re.compile("|".join(f"(?:{p})" for p in alternatives), re.IGNORECASE)
         for key in (text, fold(text)):
             assert _pattern(rule).search(key) == (whole.search(key) is not None), (rule, key)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_word_count_of_ascii_text_is_the_regex_count(text):
+    assert nwords(text) == len(re.findall(r"\w+", text))
