@@ -7,7 +7,7 @@ that holds the earlier copy. Only kept sentences are indexed, so matches never c
 
 Signatures are datasketch-compatible: the "affine32" scheme of datasketch 2.x (MurmurHash3
 fmix32 pre-mix, then a*h+b mod 2^32 with the permutations of `numpy.random.RandomState(seed)`),
-computed for a whole document at once with numpy. A `datasketch.MinHash(num_perm, seed,
+computed for many documents at once with numpy. A `datasketch.MinHash(num_perm, seed,
 hashfunc=lambda h: h)` updated with the shingle hashes of `shingle_hashes` gives the same values.
 
 Choices, measured on shared/eval/neardup-dev (957 documents; dup_f1 / new_kept / provenance):
