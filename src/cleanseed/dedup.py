@@ -90,7 +90,7 @@ def _spelling(word: str) -> str:
 
 _TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")  # gaps and tokens, alternating
 _ASCII_TOKEN_SPLIT = re.compile(r"([a-zA-Z0-9]+(?:'[a-zA-Z0-9]+)*)")  # the same on ASCII text, faster
-_CACHE_MAX = 1 << 20  # distinct tokens remembered; a cache that fills up starts afresh
+_CACHE_MAX = 1 << 17  # distinct tokens per cache (~15-40 MB at most); a full cache starts afresh
 
 
 class _Folds(dict[str, str]):
