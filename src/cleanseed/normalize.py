@@ -44,6 +44,7 @@ FTFY_CONFIG = ftfy.TextFixerConfig(
 
 # Text that cannot change under ftfy: ASCII with no entity, control or escape characters.
 _NEEDS_FTFY = re.compile(r"[^\t\n\x20-\x7e]|&")
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # what _NEEDS_FTFY finds in ASCII, but "&"
 # One line of ASCII, Latin-1 letters and signs, typographic punctuation ("’", "“", "—", "…"),
 # "€" and "™", without "&". ftfy's fixers other than mojibake repair change none of these (they
 # act on entities, C1 and other controls, escapes, ligatures, wide forms, line separators and
@@ -72,7 +73,8 @@ _TERMINAL = re.compile(r"[.!?:;…\"'”’)\]»]$")
 def fix_text(text: str) -> str:
     """ftfy's repairs, skipped when they cannot change anything (about 4x faster on clean text, 2x
     on text with curly quotes)."""
-    if _NEEDS_FTFY.search(text) is None:
+    # _NEEDS_FTFY.search(text) is None, in three scans that are each faster than its one
+    if text.isascii() and "&" not in text and _ASCII_CONTROL.search(text) is None:
         return text
     if _PLAIN_LINE.fullmatch(text) and not _is_bad(text):
         return text
