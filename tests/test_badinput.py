@@ -369,3 +369,49 @@ def test_ctrl_c_exits_130_with_whole_lines(tmp_path: Path) -> None:
     ids = [json.loads(line)["id"] for line in output.splitlines()]
     assert ids == [f"d{i}" for i in range(len(ids))]
     assert b"interrupted" in err and b"Traceback" not in err
+
+
+def test_html_nested_tens_of_thousands_deep(tmp_path: Path) -> None:
+    depth = 50_000
+    page = (
+        "<html><body>"
+        + "<div>" * depth
+        + "<p>deep text at the bottom</p>"
+        + "</div>" * depth
+        + "</body></html>"
+    )
+    (tmp_path / "deep.html").write_text(page)
+    result = run_cli("clean", str(tmp_path / "deep.html"), str(good_file(tmp_path)), timeout=110)
+    out, failed = accounted(result)
+    assert GOOD in out[-1]["text"]
+    # the deep page is either extracted or counted as failed with its name, never a crash
+    assert len(out) + failed == 2
+    if failed:
+        assert any("deep.html" in line for line in messages(result))
+
+
+def test_entity_expansion_html_is_never_expanded(tmp_path: Path) -> None:
+    defs = '<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
+    )
+    page = (
+        f'<?xml version="1.0"?><!DOCTYPE lolz [{defs}]><html><body><p>&lol9;</p>'
+        "<p>A real paragraph of ordinary text that follows the entity bomb in this page.</p></body></html>"
+    )
+    (tmp_path / "bomb.html").write_text(page)
+    result = run_cli("clean", str(tmp_path / "bomb.html"), str(good_file(tmp_path)), timeout=110)
+    out, failed = accounted(result)
+    assert GOOD in out[-1]["text"]
+    assert len(result.stdout) < 100_000 and b"lollollol" not in result.stdout
+
+
+def test_unreachable_index_server_is_one_line_exit_1(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    result = run_cli("clean", "--index", f"redis://:hunter2@127.0.0.1:{closed}/0", str(good_file(tmp_path)))
+    lines = result.stderr.decode().splitlines()
+    assert result.returncode == 1 and len(lines) == 1, result.stderr
+    assert "index" in lines[0] and "hunter2" not in lines[0] and result.stdout == b""
