@@ -168,3 +168,22 @@ def test_recurring_ignores_long_blocks_and_rare_short_ones():
     out = list(Recurring(window=5, min_docs=3)(docs))
     assert all(long_para in d.paragraphs for d in out)
     assert sum("He declined to comment." in d.paragraphs for d in out) == 4  # 4 of 40: under a fifth
+
+
+def test_recurring_counts_stay_bounded_and_furniture_survives_forgetting():
+    from cleanseed.furniture import Recurring
+
+    footer = "Follow the Site on Mastodon today!"
+
+    def name(i: int) -> str:  # digits would be folded into one block: spell the number in letters
+        return "".join("abcdefghij"[int(c)] for c in str(i))
+
+    docs = [
+        _doc(i, "https://s.example/", f"Unique story {name(i)} text.", f"Another line {name(i)}x.", footer)
+        for i in range(300)
+    ]
+    stage = Recurring(window=5, min_docs=3, capacity=64)
+    out = list(stage(docs))
+    assert len(stage.block_docs) <= 64
+    assert all(footer not in d.paragraphs for d in out)
+    assert all(len(d.paragraphs) == 2 for d in out)
