@@ -13,7 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from cleanseed.extract import ExtractionTimeout, block_text, choose_title, extract_record, time_limit
+from cleanseed.extract import (
+    ExtractionTimeout,
+    block_text,
+    choose_text,
+    choose_title,
+    extract_record,
+    readability_text,
+    time_limit,
+)
 from cleanseed.readers import declared_charset, read_sources, read_stream
 from cleanseed.record import Record
 
@@ -72,6 +80,53 @@ def test_known_metadata_is_kept() -> None:
     assert rec.title == "Given" and rec.url == "https://given.example/"
 
 
+def test_meta_property_may_list_several_names() -> None:
+    html = (
+        '<html><head><title>Title Element</title><meta property="dc:title og:title" content="Preferred title">'
+        "</head><body><article><p>"
+        + "Body text of the page that goes on. " * 20
+        + "</p></article></body></html>"
+    )
+    rec = extract_record(Record(id="x", source="x", html=html))
+    assert rec.title == "Preferred title"
+
+
+# ---- choosing between extractors ----
+
+BODY = [f"Paragraph {n} of the article, which runs on with words of its own, number {n}." for n in range(10)]
+
+
+def test_choose_text_keeps_readability_when_they_agree_and_puts_the_standfirst_back() -> None:
+    standfirst = "A short summary above the article container"
+    traf = ["Share this", standfirst, *BODY]
+    readable = BODY
+    kind, text = choose_text({"trafilatura": traf, "readability": readable})
+    # "Share this" and the standfirst stand before the first shared paragraph: both come back,
+    # for the furniture rules to judge (share prompts are theirs)
+    assert kind == "readability+lead" and text == ["Share this", standfirst, *BODY]
+
+
+def test_choose_text_keeps_trafilatura_when_readability_found_another_region() -> None:
+    comments = [f"Comment {n}: I disagree with every word of this, truly, number {n}." for n in range(10)]
+    assert choose_text({"trafilatura": BODY, "readability": comments}) == ("trafilatura", BODY)
+    assert choose_text({"trafilatura": BODY, "readability": []}) == ("trafilatura", BODY)
+    # readability holding much more than trafilatura: a region trafilatura rejected
+    assert choose_text({"trafilatura": BODY[:3], "readability": BODY})[0] == "trafilatura"
+
+
+@pytest.mark.parametrize("name", ["news-article.html", "daringfireball-colophon.html", "cafe-cp1252.html"])
+def test_readability_with_the_cheaper_cleaner_gives_readabilitys_paragraphs(name: str) -> None:
+    import lxml.html
+    from readability import Document
+    from trafilatura.utils import load_html
+
+    html = (FIXTURES / name).read_bytes().decode("utf-8", errors="replace")
+    stock = block_text(lxml.html.fromstring(Document(load_html(html)).summary(html_partial=True)))
+    # stock readability on the same tree: the same paragraphs
+    assert readability_text(load_html(html)) == stock
+    assert stock
+
+
 # ---- titles ----
 
 
@@ -108,6 +163,50 @@ def test_known_metadata_is_kept() -> None:
         ),
         # a dash inside a headline stays when no part names the site
         ("Covid-19 - what we know so far", None, [], "Daily Planet", None, "Covid-19 - what we know so far"),
+        # a kicker before a colon is part of the headline; a site name before one is not
+        (
+            "Coronavirus: fines for false contact reports",
+            None,
+            [],
+            None,
+            None,
+            "Coronavirus: fines for false contact reports",
+        ),
+        (
+            "Daily Planet: Coronavirus: fines for false reports",
+            None,
+            [],
+            "Daily Planet",
+            None,
+            "Coronavirus: fines for false reports",
+        ),
+        # short section names after the headline go, site name known or not
+        (
+            "No App Store over mobile data with iOS 13 | iPhone | Forum",
+            None,
+            [],
+            "MacTech",
+            None,
+            "No App Store over mobile data with iOS 13",
+        ),
+        # the one <h1>, reworded from an SEO title, is the headline the reader sees
+        (
+            "Kind krank? Was Arbeitgeber jetzt wissen müssen | Eltern",
+            None,
+            ["Was Arbeitgeber über die Rechte von Eltern wissen müssen"],
+            "Eltern",
+            None,
+            "Was Arbeitgeber über die Rechte von Eltern wissen müssen",
+        ),
+        # a logo heading holding a host label is the site, not the headline
+        (
+            "A walk in the autumn woods :: PIXNET ::",
+            None,
+            ["Photo PIXNET", "My blog"],
+            "My blog",
+            "http://someone.pixnet.net/blog/post/1",
+            "A walk in the autumn woods",
+        ),
         (None, None, ["Only a heading"], None, None, "Only a heading"),
         (None, None, [], None, None, None),
     ],

@@ -23,7 +23,10 @@ from cleanseed.record import Record
 
 TIME_LIMIT = 20.0  # seconds per page
 _WORDS = re.compile(r"\w+")
-_TITLE_SEPARATORS = re.compile(r"\s+[|\-\u2013\u2014:\u00bb\u00b7/\u2022~]+\s+|\s*[:|]\s+")
+# separators between a headline and a site or section name; a colon only next to a site name
+# ("Site: headline"), since "Kicker: headline" is one headline
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-\u2013\u2014\u00bb\u00b7/\u2022~]+|::+)\s+|\s*\|\s+")
+_COLON = re.compile(r"\s*:\s+")
 _BLOCK_TAGS = frozenset(
     "p div li h1 h2 h3 h4 h5 h6 pre blockquote tr td th figcaption section article dd dt "
     "table ul ol br header footer aside main nav form".split()
@@ -97,13 +100,72 @@ def block_text(root: Any) -> list[str]:
     return out
 
 
-def readability_text(html: str) -> list[str]:
-    """readability-lxml's main content as paragraphs; [] when it finds none or fails."""
+_readable: Any = None
+
+
+def _readability_document() -> Any:
+    """readability's Document class, cleaning a page without rewriting every link.
+
+    readability's own cleaner also strips `javascript:` from each link and event attribute,
+    a third of readability's time on a news page; only text is kept here, so the same cleaner
+    without that step gives the same paragraphs.
+    """
+    global _readable
+    if _readable is None:
+        from lxml_html_clean import Cleaner
+        from readability import Document
+        from readability.readability import REGEXES
+
+        cleaner = Cleaner(
+            scripts=True, javascript=False, comments=True, style=True, links=True, meta=False,
+            add_nofollow=False, page_structure=False, processing_instructions=True, embedded=False,
+            frames=False, forms=False, annoying_tags=False,
+            remove_unknown_tags=False, safe_attrs_only=False,
+        )  # fmt: skip
+
+        class Readable(Document):  # type: ignore[misc]
+            def _parse(self, input: Any) -> Any:
+                # readability 0.8-0.9's _parse for a parsed tree, with the cheaper cleaner
+                self.encoding = "utf-8"
+                for elem in input.xpath("//*[@hidden]"):
+                    elem.drop_tree()
+                for elem in input.xpath("//*[@style]"):
+                    if REGEXES["displayNoneRe"].search(elem.get("style")):
+                        elem.drop_tree()
+                return cleaner.clean_html(input)
+
+        _readable = Readable
+    return _readable
+
+
+# Never article text, and dropped before readability scores the page: a quarter of its time
+# on a news page. (Not <form>: ASP.NET pages wrap the whole page in one.)
+_READABILITY_DROP = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "iframe",
+    "nav",
+    "footer",
+    "aside",
+    "button",
+    "select",
+)
+
+
+def readability_text(tree: Any) -> list[str]:
+    """readability-lxml's main content of a parsed page as paragraphs; [] when it finds none or fails.
+
+    readability changes the tree it is given: pass a copy.
+    """
     import lxml.html
-    from readability import Document
+    from lxml import etree
 
     try:
-        summary = Document(html).summary(html_partial=True)
+        etree.strip_elements(tree, *_READABILITY_DROP, with_tail=False)
+        summary = _readability_document()(tree).summary(html_partial=True)
         return block_text(lxml.html.fromstring(summary)) if summary.strip() else []
     except Exception:  # readability raises bare Unparseable and lxml errors on junk
         return []
@@ -117,8 +179,12 @@ def trafilatura_text(tree: Any, url: str | None, **options: Any) -> list[str]:
     return split_lines(text)
 
 
+def _words(paragraph: str) -> list[str]:
+    return [w.casefold() for w in _WORDS.findall(paragraph)]
+
+
 def _bag(paragraphs: list[str]) -> Counter[str]:
-    return Counter(w.casefold() for p in paragraphs for w in _WORDS.findall(p))
+    return Counter(w for p in paragraphs for w in _words(p))
 
 
 def overlap(a: Counter[str], b: Counter[str]) -> tuple[float, float]:
@@ -127,30 +193,33 @@ def overlap(a: Counter[str], b: Counter[str]) -> tuple[float, float]:
     return common / max(1, sum(a.values())), common / max(1, sum(b.values()))
 
 
-def choose_text(candidates: dict[str, list[str]]) -> tuple[str, list[str]]:
-    """The candidate to keep, by agreement between extractors.
+def _within(paragraph: str, bag: Counter[str], share: float = 0.8) -> bool:
+    """Whether at least `share` of a paragraph's words are in `bag`."""
+    words = Counter(_words(paragraph))
+    return sum((words & bag).values()) >= share * max(1, sum(words.values()))
 
-    `candidates` holds trafilatura's default ("default"), precision ("precision") and recall
-    ("recall") outputs and readability's ("readability"). Readability's text is kept when it
-    holds nearly all of trafilatura's precise core (so it found the same article), nearly all of
-    it lies within trafilatura's widest reading (so it added no region trafilatura rejected
-    outright), and its length is within [0.5, 2] of the default's. Otherwise trafilatura's
-    precision output, or the default when precision found nothing.
+
+def choose_text(candidates: dict[str, list[str]]) -> tuple[str, list[str]]:
+    """The text to keep, by agreement between trafilatura ("trafilatura") and readability ("readability").
+
+    Readability's text is kept when the two nearly agree: at least 90% of each one's words are in
+    the other (so readability found the same article and added no region trafilatura rejected);
+    readability is then the better judge of where the article's paragraphs start and end. Trafilatura's
+    paragraphs before the first one readability shares (a standfirst above the article's
+    container, at most three short ones) are put back in front. Otherwise trafilatura's text.
     """
-    default, precise = candidates.get("default", []), candidates.get("precision", [])
-    readable, recall = candidates.get("readability", []), candidates.get("recall", [])
-    d, p, rd, rc = _bag(default), _bag(precise), _bag(readable), _bag(recall)
-    n_default, n_readable = sum(d.values()), sum(rd.values())
-    if (
-        n_readable
-        and overlap(p, rd)[0] >= 0.9
-        and overlap(rd, rc)[0] >= 0.9
-        and 0.5 * n_default <= n_readable <= 2 * n_default
-    ):
-        return "readability", readable
-    if precise:
-        return "precision", precise
-    return "default", default
+    traf, readable = candidates.get("trafilatura", []), candidates.get("readability", [])
+    t, rd = _bag(traf), _bag(readable)
+    if not (sum(rd.values()) and min(overlap(rd, t)) >= 0.9):
+        return "trafilatura", traf
+    head: list[str] = []
+    for paragraph in traf:
+        if _within(paragraph, rd):
+            break
+        head.append(paragraph)
+    if 0 < len(head) < len(traf) and len(head) <= 3 and all(len(_words(p)) <= 80 for p in head):
+        return "readability+lead", head + readable
+    return "readability", readable
 
 
 # ---- metadata ----
@@ -162,7 +231,11 @@ def _fold(text: str) -> str:
 
 def _meta(tree: Any, *names: str) -> str | None:
     for name in names:
-        for value in tree.xpath(f'//meta[@property="{name}" or @name="{name}"]/@content')[:1]:
+        # a property may list several names: property="og:title twitter:title"
+        query = (
+            f'//meta[contains(concat(" ", normalize-space(@property), " "), " {name} ") or @name="{name}"]'
+        )
+        for value in tree.xpath(query + "/@content")[:1]:
             value = " ".join(str(value).split())
             if value:
                 return value
@@ -180,14 +253,22 @@ def _site_words(site_name: str | None, url: str | None) -> set[str]:
         host = re.sub(r"^(www\d?|m|amp)\.", "", host)
         if host:
             names.add(host.replace(".", " "))
-            names.add(host.split(".")[0])
+            names.update(host.split(".")[:-1])  # each label but the top-level domain
             names.add(host.replace(".", ""))
     return {n for n in names if n}
 
 
 def _is_site(segment: str, site: set[str]) -> bool:
+    """Whether a title part or heading names the site: its name, or a short one holding the host's name."""
     key = _fold(segment)
-    return bool(key) and (key in site or key.replace(" ", "") in site)
+    if not key:
+        return False
+    words = key.split()
+    return (
+        key in site
+        or key.replace(" ", "") in site
+        or (len(words) <= 3 and any(w in site for w in words if len(w) >= 4))
+    )
 
 
 def choose_title(
@@ -209,32 +290,55 @@ def choose_title(
     for h, key in zip(headings, folded_headings):
         if key and not _is_site(h, site) and any(key == _fold(t) for t in (og_title, html_title) if t):
             return h
-    for title in (t for t in (og_title, html_title) if t):
-        parts = [p for p in _TITLE_SEPARATORS.split(title) if _WORDS.search(p)]
+    titles = [t for t in (og_title, html_title) if t]
+    if titles:
+        # a headline reworded from the page's title (an SEO title beside it): the only non-site
+        # <h1>, when at least half its words are in a title
+        real = [h for h in headings if _WORDS.search(h) and not _is_site(h, site)]
+        if len(real) == 1 and len(_WORDS.findall(real[0])) >= 3:
+            words = set(_fold(real[0]).split())
+            if any(len(words & set(_fold(t).split())) >= 0.5 * len(words) for t in titles):
+                return real[0]
+    for title in titles:
+        parts = [
+            q for p in _TITLE_SEPARATORS.split(title) for q in _split_site_colon(p, site) if _WORDS.search(q)
+        ]
         kept = [p for p in parts if not _is_site(p, site)]
         if len(kept) > 1:
             longest = max(kept, key=lambda p: len(_WORDS.findall(p)))
             logo = [p for p in kept if p is not longest and _fold(p) in folded_headings]
             kept = [p for p in kept if not any(p is q for q in logo)]
-        if len(kept) > 1 and not logo and site_name is None:
-            # no site name known: a headline with short section names around it
+        if len(kept) > 1 and not logo:
+            # a headline with short section names around it ("Headline | Section | Forum"); with
+            # a site name known, only after it ("Covid-19 - what we know" keeps its kicker)
             longest = max(kept, key=len)
-            if len(_WORDS.findall(longest)) >= 4 and all(
-                len(_WORDS.findall(p)) <= 3 for p in kept if p is not longest
+            at = next(i for i, p in enumerate(kept) if p is longest)
+            if (
+                len(_WORDS.findall(longest)) >= 4
+                and (site_name is None or at == 0)
+                and all(len(_WORDS.findall(p)) <= 3 for p in kept if p is not longest)
             ):
                 kept = [longest]
         if kept:
             chosen = _join_parts(title, kept) if len(kept) < len(parts) else title.strip()
-            words = len(_WORDS.findall(chosen))
+            n_words = len(_WORDS.findall(chosen))
             for h, key in zip(headings, folded_headings):
                 # the headline inside a title that carries more (a section, a series name)
-                if key and key in _fold(chosen) and 3 * len(key.split()) >= words and not _is_site(h, site):
+                if key and key in _fold(chosen) and 3 * len(key.split()) >= n_words and not _is_site(h, site):
                     return h
             return chosen
     for h in headings:
         if not _is_site(h, site):
             return h
     return None
+
+
+def _split_site_colon(part: str, site: set[str]) -> list[str]:
+    """A title part split at a colon only where one side names the site ("Site: headline")."""
+    pieces = _COLON.split(part)
+    if len(pieces) > 1 and (_is_site(pieces[0], site) or _is_site(pieces[-1], site)):
+        return pieces
+    return [part]
 
 
 def _join_parts(title: str, kept: list[str]) -> str:
@@ -253,19 +357,46 @@ def _headings(tree: Any) -> list[str]:
     return out
 
 
+def page_metadata(tree: Any, url: str | None) -> Any:
+    """trafilatura's metadata of a page (title, author, url, date, site name), without the
+    categories, tags and license it also looks for (a third of its time, unused here)."""
+    from htmldate import find_date
+    from trafilatura.metadata import (
+        examine_meta,
+        extract_author,
+        extract_meta_json,
+        extract_sitename,
+        extract_url,
+    )
+    from trafilatura.settings import set_date_params
+
+    meta = examine_meta(tree)
+    if meta.author and " " not in meta.author:  # a user name, not a person's (as trafilatura does)
+        meta.author = None
+    with contextlib.suppress(Exception):  # bugs in trafilatura's JSON-LD parsing
+        meta = extract_meta_json(tree, meta)
+    meta.author = meta.author or extract_author(tree)
+    meta.url = meta.url or extract_url(tree, url)
+    meta.date = find_date(tree, **{**set_date_params(True), "url": meta.url})
+    meta.sitename = (meta.sitename or extract_sitename(tree) or "").lstrip("@") or None
+    return meta
+
+
 def fill_metadata(rec: Record, tree: Any) -> None:
     """title, author, date (YYYY-MM-DD) and url from the page where the record lacks them."""
-    from trafilatura.metadata import extract_metadata
-
-    meta = extract_metadata(deepcopy(tree), default_url=rec.url)
+    meta = page_metadata(deepcopy(tree), rec.url)
     if rec.url is None:
         rec.url = meta.url or _canonical(tree)
     if rec.title is None:
         html_title = " ".join(t for t in tree.xpath("//head/title/text()")[:1]).strip() or None
-        og_title = _meta(tree, "og:title", "twitter:title")
+        og_title = _meta(tree, "og:title", "twitter:title", "dc:title", "DC.title", "parsely-title")
         site_name = _meta(tree, "og:site_name", "application-name") or meta.sitename
         title = choose_title(html_title, og_title, _headings(tree), site_name, rec.url)
-        rec.title = title or meta.title
+        if title is None:
+            from trafilatura.metadata import extract_title
+
+            title = meta.title or extract_title(tree)
+        rec.title = title
     if rec.author is None and meta.author:
         rec.author = meta.author
     if rec.date is None and meta.date:
@@ -296,10 +427,8 @@ def extract_record(rec: Record, limit: float = TIME_LIMIT) -> Record:
                 rec.error = "extraction failed: not parseable as HTML"
                 return rec
             candidates = {
-                "default": trafilatura_text(tree, rec.url),
-                "precision": trafilatura_text(tree, rec.url, favor_precision=True),
-                "recall": trafilatura_text(tree, rec.url, favor_recall=True),
-                "readability": readability_text(html),
+                "trafilatura": trafilatura_text(tree, rec.url, favor_recall=True, fast=True),
+                "readability": readability_text(deepcopy(tree)),
             }
             _, rec.paragraphs = choose_text(candidates)
             fill_metadata(rec, tree)
