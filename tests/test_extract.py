@@ -13,15 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cleanseed.extract import (
-    ExtractionTimeout,
-    block_text,
-    choose_text,
-    choose_title,
-    extract_record,
-    readability_text,
-    time_limit,
-)
+from cleanseed.extract import ExtractionTimeout, choose_title, extract_record, time_limit, warm_up
 from cleanseed.readers import declared_charset, read_sources, read_stream
 from cleanseed.record import Record
 
@@ -91,40 +83,12 @@ def test_meta_property_may_list_several_names() -> None:
     assert rec.title == "Preferred title"
 
 
-# ---- choosing between extractors ----
-
-BODY = [f"Paragraph {n} of the article, which runs on with words of its own, number {n}." for n in range(10)]
-
-
-def test_choose_text_keeps_readability_when_they_agree_and_puts_the_standfirst_back() -> None:
-    standfirst = "A short summary above the article container"
-    traf = ["Share this", standfirst, *BODY]
-    readable = BODY
-    kind, text = choose_text({"trafilatura": traf, "readability": readable})
-    # "Share this" and the standfirst stand before the first shared paragraph: both come back,
-    # for the furniture rules to judge (share prompts are theirs)
-    assert kind == "readability+lead" and text == ["Share this", standfirst, *BODY]
-
-
-def test_choose_text_keeps_trafilatura_when_readability_found_another_region() -> None:
-    comments = [f"Comment {n}: I disagree with every word of this, truly, number {n}." for n in range(10)]
-    assert choose_text({"trafilatura": BODY, "readability": comments}) == ("trafilatura", BODY)
-    assert choose_text({"trafilatura": BODY, "readability": []}) == ("trafilatura", BODY)
-    # readability holding much more than trafilatura: a region trafilatura rejected
-    assert choose_text({"trafilatura": BODY[:3], "readability": BODY})[0] == "trafilatura"
-
-
-@pytest.mark.parametrize("name", ["news-article.html", "daringfireball-colophon.html", "cafe-cp1252.html"])
-def test_readability_with_the_cheaper_cleaner_gives_readabilitys_paragraphs(name: str) -> None:
-    import lxml.html
-    from readability import Document
-    from trafilatura.utils import load_html
-
-    html = (FIXTURES / name).read_bytes().decode("utf-8", errors="replace")
-    stock = block_text(lxml.html.fromstring(Document(load_html(html)).summary(html_partial=True)))
-    # stock readability on the same tree: the same paragraphs
-    assert readability_text(load_html(html)) == stock
-    assert stock
+def test_warm_up_changes_no_result() -> None:
+    html = (FIXTURES / "news-article.html").read_text(encoding="utf-8")
+    before = extract_record(Record(id="x", source="x", html=html))
+    warm_up()
+    after = extract_record(Record(id="x", source="x", html=html))
+    assert after == before and after.error is None
 
 
 # ---- titles ----
@@ -232,17 +196,6 @@ def test_deeply_nested_html_does_not_crash() -> None:
     # either some text or a counted failure, never an exception
     assert rec.html is None
     assert rec.error is not None or rec.paragraphs
-
-
-def test_block_text_is_iterative() -> None:
-    import lxml.etree
-
-    root = lxml.etree.Element("div")
-    node = root
-    for _ in range(5000):  # deeper than Python's recursion limit
-        node = lxml.etree.SubElement(node, "div")
-    node.text = "bottom"
-    assert block_text(root) == ["bottom"]
 
 
 def test_entity_expansion_is_not_expanded() -> None:
