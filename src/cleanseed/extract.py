@@ -114,7 +114,7 @@ def _is_site(segment: str, site: set[str]) -> bool:
     return (
         key in site
         or key.replace(" ", "") in site
-        or (len(words) <= 3 and any(w in site for w in words if len(w) >= 4))
+        or (len(words) <= 2 and any(w in site for w in words if len(w) >= 4))
     )
 
 
