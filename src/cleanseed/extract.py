@@ -16,7 +16,6 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from copy import deepcopy
 from typing import IO, Any
 from urllib.parse import urlsplit
 
@@ -62,10 +61,13 @@ def split_lines(text: str | None) -> list[str]:
 
 
 def trafilatura_text(tree: Any, url: str | None, **options: Any) -> list[str]:
-    """trafilatura's main text of a parsed page as paragraphs; [] when it finds none."""
+    """trafilatura's main text of a parsed page as paragraphs; [] when it finds none.
+
+    trafilatura may change the tree it is given: call it last, or on a copy.
+    """
     import trafilatura
 
-    text = trafilatura.extract(deepcopy(tree), url=url, deduplicate=False, include_comments=False, **options)
+    text = trafilatura.extract(tree, url=url, deduplicate=False, include_comments=False, **options)
     return split_lines(text)
 
 
@@ -231,7 +233,7 @@ def page_metadata(tree: Any, url: str | None) -> Any:
 
 def fill_metadata(rec: Record, tree: Any) -> None:
     """title, author, date (YYYY-MM-DD) and url from the page where the record lacks them."""
-    meta = page_metadata(deepcopy(tree), rec.url)
+    meta = page_metadata(tree, rec.url)  # reads the tree; htmldate and trafilatura copy it to prune
     if rec.url is None:
         rec.url = meta.url or _canonical(tree)
     if rec.title is None:
@@ -273,8 +275,10 @@ def extract_record(rec: Record, limit: float = TIME_LIMIT) -> Record:
             if tree is None:
                 rec.error = "extraction failed: not parseable as HTML"
                 return rec
-            rec.paragraphs = trafilatura_text(tree, rec.url, favor_recall=True, fast=True)
+            url = rec.url  # as given: the metadata's url is not trafilatura's input
             fill_metadata(rec, tree)
+            # last, as it may change the tree
+            rec.paragraphs = trafilatura_text(tree, url, favor_recall=True, fast=True)
     except ExtractionTimeout:
         rec.error = "extraction timed out"
         rec.paragraphs = []
