@@ -13,6 +13,7 @@ the one that does not depend on what else runs.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import resource
@@ -26,12 +27,19 @@ EVAL = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "eval")
 
 
 def prepare(bench: str, limit: int) -> list[dict[str, str | None]]:
-    """The benchmark's pages as records, via the shared scorer's `prepare`."""
-    scorer = os.path.join(os.path.dirname(os.path.normpath(bench)), "score_extraction.py")
-    out = subprocess.run(
-        [sys.executable, scorer, "prepare", bench, "--limit", str(limit)], capture_output=True, check=True
-    )
-    return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+    """The benchmark's pages as records, as the shared scorer's `prepare` makes them.
+
+    Loaded in this process, not a child: a child's peak memory would count as cleanseed's.
+    """
+    path = os.path.join(os.path.dirname(os.path.normpath(bench)), "score_extraction.py")
+    spec = importlib.util.spec_from_file_location("score_extraction", path)
+    assert spec is not None and spec.loader is not None
+    scorer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scorer)
+    return [
+        {"id": pid, "url": url, "html": scorer.read_gz(page)}
+        for pid, url, page, _ in scorer.pages(bench, limit)
+    ]
 
 
 def _cpu(who: int) -> float:
