@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cleanseed.extract import ExtractionTimeout, block_text, choose_title, extract_record, time_limit
+from cleanseed.extract import ExtractionTimeout, choose_title, extract_record, time_limit, warm_up
 from cleanseed.readers import declared_charset, read_sources, read_stream
 from cleanseed.record import Record
 
@@ -72,6 +72,25 @@ def test_known_metadata_is_kept() -> None:
     assert rec.title == "Given" and rec.url == "https://given.example/"
 
 
+def test_meta_property_may_list_several_names() -> None:
+    html = (
+        '<html><head><title>Title Element</title><meta property="dc:title og:title" content="Preferred title">'
+        "</head><body><article><p>"
+        + "Body text of the page that goes on. " * 20
+        + "</p></article></body></html>"
+    )
+    rec = extract_record(Record(id="x", source="x", html=html))
+    assert rec.title == "Preferred title"
+
+
+def test_warm_up_changes_no_result() -> None:
+    html = (FIXTURES / "news-article.html").read_text(encoding="utf-8")
+    before = extract_record(Record(id="x", source="x", html=html))
+    warm_up()
+    after = extract_record(Record(id="x", source="x", html=html))
+    assert after == before and after.error is None
+
+
 # ---- titles ----
 
 
@@ -108,6 +127,50 @@ def test_known_metadata_is_kept() -> None:
         ),
         # a dash inside a headline stays when no part names the site
         ("Covid-19 - what we know so far", None, [], "Daily Planet", None, "Covid-19 - what we know so far"),
+        # a kicker before a colon is part of the headline; a site name before one is not
+        (
+            "Coronavirus: fines for false contact reports",
+            None,
+            [],
+            None,
+            None,
+            "Coronavirus: fines for false contact reports",
+        ),
+        (
+            "Daily Planet: Coronavirus: fines for false reports",
+            None,
+            [],
+            "Daily Planet",
+            None,
+            "Coronavirus: fines for false reports",
+        ),
+        # short section names after the headline go, site name known or not
+        (
+            "No App Store over mobile data with iOS 13 | iPhone | Forum",
+            None,
+            [],
+            "MacTech",
+            None,
+            "No App Store over mobile data with iOS 13",
+        ),
+        # the one <h1>, reworded from an SEO title, is the headline the reader sees
+        (
+            "Kind krank? Was Arbeitgeber jetzt wissen müssen | Eltern",
+            None,
+            ["Was Arbeitgeber über die Rechte von Eltern wissen müssen"],
+            "Eltern",
+            None,
+            "Was Arbeitgeber über die Rechte von Eltern wissen müssen",
+        ),
+        # a logo heading holding a host label is the site, not the headline
+        (
+            "A walk in the autumn woods :: PIXNET ::",
+            None,
+            ["Photo PIXNET", "My blog"],
+            "My blog",
+            "http://someone.pixnet.net/blog/post/1",
+            "A walk in the autumn woods",
+        ),
         (None, None, ["Only a heading"], None, None, "Only a heading"),
         (None, None, [], None, None, None),
     ],
@@ -133,17 +196,6 @@ def test_deeply_nested_html_does_not_crash() -> None:
     # either some text or a counted failure, never an exception
     assert rec.html is None
     assert rec.error is not None or rec.paragraphs
-
-
-def test_block_text_is_iterative() -> None:
-    import lxml.etree
-
-    root = lxml.etree.Element("div")
-    node = root
-    for _ in range(5000):  # deeper than Python's recursion limit
-        node = lxml.etree.SubElement(node, "div")
-    node.text = "bottom"
-    assert block_text(root) == ["bottom"]
 
 
 def test_entity_expansion_is_not_expanded() -> None:

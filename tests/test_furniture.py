@@ -230,3 +230,22 @@ def test_split_phrase_search_finds_what_one_alternation_finds(text):
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
 def test_word_count_of_ascii_text_is_the_regex_count(text):
     assert nwords(text) == len(re.findall(r"\w+", text))
+
+
+def test_recurring_counts_stay_bounded_and_furniture_survives_forgetting():
+    from cleanseed.furniture import Recurring
+
+    footer = "Follow the Site on Mastodon today!"
+
+    def name(i: int) -> str:  # digits would be folded into one block: spell the number in letters
+        return "".join("abcdefghij"[int(c)] for c in str(i))
+
+    docs = [
+        _doc(i, "https://s.example/", f"Unique story {name(i)} text.", f"Another line {name(i)}x.", footer)
+        for i in range(300)
+    ]
+    stage = Recurring(window=5, min_docs=3, capacity=64)
+    out = list(stage(docs))
+    assert len(stage.block_docs) <= 64
+    assert all(footer not in d.paragraphs for d in out)
+    assert all(len(d.paragraphs) == 2 for d in out)

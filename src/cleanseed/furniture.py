@@ -368,14 +368,30 @@ class Recurring:
     block that recurs later in the stream is known when its first copy leaves. A block is
     recurring when at least `min_docs` documents of the site hold it, and at least a fifth of
     the site's documents seen so far: a generic sentence that a few stories share ("He declined
-    to comment.") is not furniture. Memory: the window's records, plus 16 bytes of counts per
-    distinct short block and per site.
+    to comment.") is not furniture.
+
+    Memory: the window's records, a count per site, and at most `capacity` block counts (~100
+    bytes each in a dict). When the counts outgrow it, the rarest are forgotten (all blocks seen
+    once, then twice, ..., until half remain), as in lossy counting: a block that comes back
+    later starts again from one. Furniture is dense (in a fifth of a site's pages), so it
+    survives; what is forgotten is mostly the body text of single pages.
     """
 
-    def __init__(self, window: int = 256, min_docs: int = 3, max_words: int = 30) -> None:
+    def __init__(
+        self, window: int = 256, min_docs: int = 3, max_words: int = 30, capacity: int = 1 << 20
+    ) -> None:
         self.window, self.min_docs, self.max_words = window, min_docs, max_words
+        self.capacity = capacity
         self.block_docs: dict[int, int] = {}
         self.site_docs: dict[str, int] = {}
+
+    def _forget_rarest(self) -> None:
+        counts = self.block_docs
+        floor = 1
+        while len(counts) > self.capacity // 2:
+            counts = {k: n for k, n in counts.items() if n > floor}
+            floor += 1
+        self.block_docs = counts
 
     def _keys(self, rec: Record) -> list[int | None]:
         site = site_of(rec.url)
@@ -391,6 +407,8 @@ class Recurring:
                 self.site_docs[site] = self.site_docs.get(site, 0) + 1
                 for key in set(k for k in keys if k is not None):
                     self.block_docs[key] = self.block_docs.get(key, 0) + 1
+                if len(self.block_docs) > self.capacity:
+                    self._forget_rarest()
             pending.append((rec, keys))
             if len(pending) > self.window:
                 yield self._judge(*pending.popleft())

@@ -15,7 +15,7 @@ import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from functools import reduce
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 from cleanseed.config import Config, load_config
@@ -135,10 +135,17 @@ def _ordered(records: Iterable[Record], config: Config) -> Iterator[tuple[Record
 
     Not `Pool.imap`: its feeder thread reads the whole input ahead of the workers.
     """
-    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    it = iter(records)
+    first = list(islice(it, CHUNK))
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    if fork and any(rec.html is not None for rec in first):
+        from cleanseed.extract import warm_up
+
+        warm_up()  # extraction's imports and tables loaded once, here, not in every worker
+    it = chain(first, it)
+    ctx = multiprocessing.get_context("fork" if fork else None)
     pool = ctx.Pool(config.jobs, initializer=_init_worker, initargs=(config,))
     try:
-        it = iter(records)
         pending: deque[Any] = deque()
         while True:
             while len(pending) < config.jobs * IN_FLIGHT:
