@@ -249,3 +249,24 @@ def test_recurring_counts_stay_bounded_and_furniture_survives_forgetting():
     assert len(stage.block_docs) <= 64
     assert all(footer not in d.paragraphs for d in out)
     assert all(len(d.paragraphs) == 2 for d in out)
+
+
+def test_table_rows_are_data_not_datelines_or_headers():
+    rows = [
+        "2020-08-01 18:00:00+00 │ 200 │ 4084",
+        "| Founded | 12 March 1998 |",
+        "| Industry | Open-source software |",
+    ]
+    kept, removed, _, _ = strip_furniture(["Quarterly figures", *rows, "The body of the page goes on here."])
+    assert all(r in kept for r in rows), removed
+    # the same shapes outside a table still go
+    assert classify("Updated 12 March 2021 | Example Times") == "dateline"
+
+
+def test_repeated_code_lines_stay_repeated_prose_goes():
+    code = ["for x in items:", "    total += x", "print(total)"]
+    quote = "The minister said the plan would cost far more than anyone had admitted."
+    body = [quote, *code, "Later the same loop again:", *code, quote]
+    kept, removed, _, _ = strip_furniture(body, title="A headline")
+    assert kept.count("print(total)") == 2 and kept.count(quote) == 1
+    assert removed == [{"text": quote, "reason": "boilerplate", "rule": "repeated"}]

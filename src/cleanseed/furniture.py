@@ -27,6 +27,13 @@ Removed = dict[str, Any]
 _WORD = re.compile(r"\w+")
 _ELLIPSIS_END = re.compile(r"(\.\.\.|…)[\"'”’]?$")
 _TERMINAL = re.compile(r"[.!?:;]$")
+# a row of a table as extraction renders it ("| a | b |", or cells split by box-drawing bars):
+# data, never a dateline or a site header however date-like its cells are
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$|│")
+# code and data lines repeat inside a page for good reason; past the head, a repeated line is
+# furniture only when it reads as prose (a pull quote, a teaser shown twice)
+_CODE_CHARS = re.compile(r"[│{}\[\]();=<>_$#@\\]")
+_PROSE_END = re.compile(r"[.!?][\"'”’»)]*$")
 
 
 @lru_cache(maxsize=1)
@@ -190,6 +197,7 @@ def is_dateline(text: str) -> bool:
     """A line that is a date (and time), perhaps with "Published"/"Updated" and "| Site"."""
     if (
         not _short(text, 16)
+        or _TABLE_ROW.search(text)
         or text.rstrip().endswith((".", "!", "?"))
         and not re.search(r"\d\.$|\b\w{1,4}\.$", text)
     ):
@@ -305,9 +313,16 @@ def strip_furniture(
             seen.add(key)
             i += 1
             continue
-        if rule is None and (key in seen or key == folded_title):
+        if rule is None and (key == folded_title or key in seen and (head or _reads_as_prose(text))):
             rule = "repeated"
-        if rule is None and " | " in text and nwords(text) <= 8 and not _TERMINAL.search(text) and head:
+        if (
+            rule is None
+            and head
+            and " | " in text
+            and nwords(text) <= 8
+            and not _TERMINAL.search(text)
+            and not _TABLE_ROW.search(text)
+        ):
             rule = "header"
         if rule is None:
             kept.append(text)
@@ -318,6 +333,11 @@ def strip_furniture(
             removed.append({"text": text, "reason": "boilerplate", "rule": rule})
         i += 1
     return kept, removed, title, found_date
+
+
+def _reads_as_prose(text: str) -> bool:
+    """Four words or more ending as a sentence ends, with no code or table characters."""
+    return nwords(text) >= 4 and _PROSE_END.search(text) is not None and not _CODE_CHARS.search(text)
 
 
 def head_title_slot(head: bool, title: str | None, kept: list[str]) -> bool:
