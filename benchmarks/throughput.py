@@ -171,7 +171,7 @@ def rss():
     with open("/proc/self/status") as fh:
         return next(int(l.split()[1]) * 1024 for l in fh if l.startswith("VmRSS"))
 sig_pool = rng.integers(0, 256, (1 << 16, 64), dtype=np.uint8)  # made before the baseline
-keys = np.zeros((64, 16), dtype=np.uint64)
+key_pool = rng.integers(0, 1 << 64, (1 << 16, 16), dtype=np.uint64)
 base = rss()
 done = doc = 0
 while done < paras:
@@ -180,7 +180,8 @@ while done < paras:
     k = int(items.sum())
     rows = rng.integers(0, len(sig_pool), k)
     sig8 = sig_pool[rows] ^ rng.integers(0, 256, (k, 1), dtype=np.uint8)
-    index.add(keys[:k], sig8, np.full(k, 30, np.uint16), f"corpus/part-{doc // 1000:05d}.jsonl:{doc % 1000}",
+    keys = key_pool[rows] ^ rng.integers(0, 1 << 64, (k, 1), dtype=np.uint64)
+    index.add(keys, sig8, np.full(k, 30, np.uint16), f"corpus/part-{doc // 1000:05d}.jsonl:{doc % 1000}",
               np.repeat(np.arange(n_par), items).tolist())
     done += n_par
     doc += 1

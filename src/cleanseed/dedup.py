@@ -23,7 +23,9 @@ Choices, measured on shared/eval/neardup-dev (957 documents; dup_f1 / new_kept /
 - 64 permutations in 16 bands of 4 (P(candidate) = 0.64 at J=0.5, 0.98 at J=0.8); 32 bands
   of 2: 0.993 / 0.989 (more false candidates pass); 128 in 32 bands: 0.996 / 0.995 / 0.997
   at twice the index memory.
-- confirmation on 8-bit signatures (b-bit MinHash): 64 bytes per sentence instead of 256.
+- confirmation on 4-bit signatures (b-bit MinHash, `bbit`): 32 bytes per sentence instead of
+  256. 8 bits: 0.994 / 0.995 / 0.997; 4 bits: 0.994 / 0.995 / 0.998; 2 bits scores the same
+  on this stream, but its estimate's spread at J=0.5 is 0.081 against 0.066 for 4 bits.
 - sentences under 7 words are never removed alone, only beside a repeated neighbour from the
   same source document.
 """
@@ -209,10 +211,49 @@ class Signer:
         return keys
 
 
-def estimate(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
-    """Jaccard estimated from two 8-bit (b-bit) signatures."""
-    match = float(np.count_nonzero(sig_a == sig_b)) / len(sig_a)
-    return max(0.0, (match - 1 / 256) / (1 - 1 / 256))
+SIG_BITS = 4  # bits per MinHash value kept for confirmation (b-bit MinHash)
+
+
+def _bbit_table(width: int) -> np.ndarray:
+    """uint8[width, 256]: a fixed mixing of (position, low byte) to SIG_BITS bits (splitmix64)."""
+    with np.errstate(over="ignore"):
+        x = np.arange(width * 256, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        x ^= x >> np.uint64(31)
+    return (x >> np.uint64(64 - SIG_BITS)).astype(np.uint8).reshape(width, 256)
+
+
+_TABLES: dict[int, np.ndarray] = {}
+
+
+def bbit(sig8: np.ndarray) -> np.ndarray:
+    """uint8[n, width] of SIG_BITS-bit values: each low byte through a fixed table per position.
+
+    The low byte of an affine32 MinHash value depends only on the low byte of the chosen
+    element's hash, so its low bits would collide together across permutations for one pair
+    of elements; mixing the whole byte per position makes the collisions of unequal values
+    (probability 2^-SIG_BITS, plus 2^-8 for equal low bytes) close to independent, as b-bit
+    MinHash assumes. Equal values always give equal b-bit values.
+    """
+    sig8 = np.asarray(sig8, dtype=np.uint8)
+    width = sig8.shape[-1]
+    table = _TABLES.get(width)
+    if table is None:
+        table = _TABLES[width] = _bbit_table(width)
+    return table[np.arange(width), sig8]
+
+
+def estimate(sig_a: np.ndarray, sig_b: np.ndarray, bits: int = SIG_BITS) -> np.ndarray:
+    """Jaccard estimated from b-bit signatures (rows of `sig_a` against rows of `sig_b`).
+
+    b-bit MinHash (Li & König, 2010): unequal values still agree in their b bits with
+    probability C = 2^-b (sets small against the 2^32 hash space), so P(agree) = C + (1 - C) J
+    and J = (agree - C) / (1 - C), clipped at 0.
+    """
+    agree = np.count_nonzero(np.asarray(sig_a) == np.asarray(sig_b), axis=-1) / np.shape(sig_a)[-1]
+    c = 2.0**-bits
+    return np.maximum(0.0, (agree - c) / (1 - c))
 
 
 # ---- the stage ----
@@ -306,24 +347,25 @@ class NearDuplicates:
             return
         matches: list[tuple[str, int, float] | None] = [None] * len(units)
         candidates = self.index.query(keys, sig8)
-        for u, cands in enumerate(candidates):
-            if not len(cands):
-                continue
-            best: tuple[str, int, float] | None = None
-            best_sim = 0.0
-            stored = self.index.signatures(cands)
-            sizes = self.index.sizes(cands)
-            size = units[u].size
-            for c, item in enumerate(cands):
-                j = estimate(sig8[u], stored[c])
-                other = int(sizes[c])
-                contain = j * (size + other) / (size * (1 + j)) if size else 0.0
-                sim = max(j, min(1.0, contain) if size >= 4 else 0.0)
-                if sim > best_sim:
-                    best_sim = sim
-                    best = (*self.index.where(int(item)), round(sim, 3))
-            if best is not None and best_sim >= cfg.threshold:
-                matches[u] = best
+        counts = np.fromiter((len(c) for c in candidates), dtype=np.int64, count=len(candidates))
+        if counts.sum():
+            # every (sentence, candidate) pair at once: b-bit Jaccard, and containment for a
+            # sentence inside a longer one; the best per sentence, earliest on ties
+            rows = np.repeat(np.arange(len(units)), counts)
+            cands = np.concatenate(candidates)
+            j = estimate(bbit(sig8)[rows], self.index.signatures(cands))
+            other = self.index.sizes(cands).astype(np.float64)
+            size = np.array([unit.size for unit in units], dtype=np.float64)[rows]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                contain = np.where(size > 0, j * (size + other) / (size * (1 + j)), 0.0)
+            sim = np.maximum(j, np.where(size >= 4, np.minimum(1.0, contain), 0.0))
+            ends = np.cumsum(counts)
+            for u in np.flatnonzero(counts).tolist():
+                lo = int(ends[u] - counts[u])
+                k = lo + int(np.argmax(sim[lo : ends[u]]))
+                best_sim = float(sim[k])
+                if best_sim > 0 and best_sim >= cfg.threshold:
+                    matches[u] = (*self.index.where(int(cands[k])), round(best_sim, 3))
         # short sentences are not judged alone: only beside a repeated neighbour from the same source
         for u, unit in enumerate(units):
             if matches[u] is None or unit.nwords >= cfg.min_words:

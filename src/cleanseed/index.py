@@ -1,87 +1,123 @@
 """Where signatures live: compact arrays in memory, a file that persists them, or a Redis server.
 
-An index holds items (kept sentences). Per item: its 8-bit MinHash signature (`num_perm` bytes),
-its shingle count, and where it came from (document, output paragraph). The interface the
-near-duplicate stage uses:
+An index holds items (kept sentences). Per item: its b-bit MinHash signature (`dedup.bbit`: 4
+bits per value, two values a byte), its shingle count, and where it came from (document,
+output paragraph). The interface the near-duplicate stage uses:
 
     query(keys, sig8)      per sentence, the item ids sharing at least one LSH band, sorted
-    signatures(items)      uint8[len, num_perm]
+    signatures(items)      uint8[len, num_perm] of b-bit values
     sizes(items)           shingle counts
     where(item)            (document id, paragraph)
     add(keys, sig8, sizes, doc_id, paras)
     close()                end of a completed run (a persistent index is saved here)
     discard()              end of an interrupted run (nothing is saved)
 
-`MemoryIndex` finds band matches without storing band keys: a band matches exactly when its
-`rows` MinHash values are equal, so their low bytes (which the 8-bit signature holds) are equal
-too. Each band keeps only item ids, sorted by that band's low bytes (one uint32 for the default
-4 rows), in LSM runs: an append buffer (a dict) flushed into sorted runs, merged geometrically;
-a query is a short directory-guided binary search per run, vectorized over the document's
-sentences. Cost per item at the defaults: 64 signature bytes + 16 bands x 3-byte ids + 2 + 4,
-about 120 bytes; ~280 bytes per paragraph of ~2.3 sentences. Equal low bytes with unequal
-values (probability 2^-32 per unrelated pair) only add a candidate, which confirmation judges.
+`MemoryIndex` stores no band keys. A band's *value* is the top PREFIX_BITS bits of its band key
+(from the full 32-bit MinHash values) followed by the band's 4-bit values (16 bits for 4 rows):
+30 bits at the defaults, so two sentences with unequal bands share a value with probability
+~2^-30 (an extra candidate, which confirmation rejects); equal bands always do. Each band keeps
+item ids sorted by value in LSM runs (a dict buffer flushed into sorted runs, merged
+geometrically). A small run keeps its values explicitly (8 bytes an entry, one searchsorted per
+query); a large one keeps, per band, a directory of 2^PREFIX_BITS offsets instead, so the
+prefix is implied by an entry's position and the rest is read back from the stored signature:
+a query is a directory lookup and a short binary search per band, vectorized over the
+document's sentences. Run-local ids are 2 bytes in runs of up to 65,536 items, else 3.
+
+Cost per item at the defaults: 32 signature bytes + 16 bands x 3-byte ids + 2 (size) + 4
+(paragraph), ~86 bytes, plus 1 MB of directory per large run and the document ids.
 """
 
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import tempfile
 import zipfile
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from cleanseed.config import DedupConfig
+from cleanseed.dedup import SIG_BITS, bbit
 from cleanseed.errors import IndexError_
 
 BUFFER_ITEMS = 4096  # items held in the dict buffer before they become a sorted run
 MERGE_RATIO = 4  # a run is merged into the one before it while that one is < 4x its size
-MAX_RUN_ITEMS = 1 << 20
-KEYED_RUN_ITEMS = (
-    1 << 16
-)  # runs up to this size keep explicit band values (8 bytes per entry)  # runs stop merging past this: bounds the transient copy of a merge
-PACK_LIMIT = 1 << 24  # item ids below this are stored in 3 bytes
+MAX_RUN_ITEMS = 1 << 20  # runs stop merging past this: bounds the transient copy of a merge
+KEYED_RUN_ITEMS = 1 << 16  # runs up to this size keep explicit band values; larger ones a directory
+PREFIX_BITS = 14  # band-key bits a large run's directory implies (a 2^14 + 1 offsets per band)
 FORMAT = "cleanseed-index"
-VERSION = 1
+VERSION = 2
+
+assert SIG_BITS == 4, "MemoryIndex packs two 4-bit values a byte"
 
 
-def _pack(ids: np.ndarray) -> np.ndarray:
-    """Item ids as 3 little-endian bytes each when they fit, else uint32."""
-    ids = ids.astype("<u4")
-    if len(ids) and int(ids.max()) >= PACK_LIMIT:
-        return ids
-    return ids.view(np.uint8).reshape(-1, 4)[:, :3].copy()
+_BAND_WORD: dict[int, Any] = {2: np.uint8, 4: "<u2", 8: "<u4"}  # a band of 2, 4, 8 rows as one word
+STRIDE = 1 << 13  # a large run's bands start at multiples of this many entries (whole pages)
+CHUNK = 1 << 17  # entries read at a time from a run being merged
 
 
-def _unpack(packed: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    if packed.ndim == 1:
-        return packed[pos].astype(np.int64)
-    b = packed[pos].astype(np.int64)
-    return b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
-
-
-def _dir_bits(m: int) -> int:
-    """Directory buckets per band for a run of m items: 16-32 entries each, ~3 bytes per item."""
-    return max(0, min(24, m.bit_length() - 5))
+def _mapped(count: int, dtype: Any) -> tuple[np.ndarray, mmap.mmap]:
+    """A zeroed array in its own anonymous mapping, so parts of it can be released early."""
+    mm = mmap.mmap(-1, max(1, count * np.dtype(dtype).itemsize))
+    return np.frombuffer(mm, dtype=dtype, count=count), mm
 
 
 class _Run:
-    """Sorted item ids, one block of `m` per band, and a directory on each band's top value bits."""
+    """Items start..start+m: per band (a block of `stride` entries), run-local ids sorted by band
+    value, then either the values themselves (`keys`: band << 48 | value, small runs) or a
+    directory on their prefix. Ids are 16 bits (`ids`) plus, past 65,536 items, 4 more (`hi`,
+    two a byte): runs never exceed MAX_RUN_ITEMS (2^20)."""
 
-    __slots__ = ("m", "ids", "dir", "shift", "nb", "keys")
+    __slots__ = ("start", "m", "stride", "ids", "hi", "keys", "dir", "maps")
 
-    def __init__(self, m: int, ids: np.ndarray, dir: np.ndarray, shift: int, nb: int) -> None:
-        self.m, self.ids, self.dir, self.shift, self.nb = m, ids, dir, shift, nb
-        # small runs also keep (band << 32 | value) sorted, for one searchsorted per query
-        self.keys: np.ndarray | None = None
+    def __init__(
+        self,
+        start: int,
+        m: int,
+        stride: int,
+        ids: np.ndarray,
+        hi: np.ndarray | None,
+        keys: np.ndarray | None,
+        dir: np.ndarray | None,
+        maps: tuple[mmap.mmap, ...] = (),
+    ) -> None:
+        self.start, self.m, self.stride, self.ids, self.hi = start, m, stride, ids, hi
+        self.keys, self.dir, self.maps = keys, dir, maps
 
     @property
     def nbytes(self) -> int:
-        return int(self.ids.nbytes + self.dir.nbytes + (self.keys.nbytes if self.keys is not None else 0))
+        """Bytes in use (a band block's padding past its m entries is never touched)."""
+        used = len(self.ids) // self.stride * self.m * (2.5 if self.hi is not None else 2)
+        return int(used + sum(x.nbytes for x in (self.keys, self.dir) if x is not None))
+
+    def local(self, pos: np.ndarray | slice) -> np.ndarray:
+        """Run-local ids at entry positions (band * stride + rank)."""
+        out = self.ids[pos].astype(np.int64)
+        if self.hi is not None:
+            p = np.arange(pos.start, pos.stop) if isinstance(pos, slice) else pos
+            out |= ((self.hi[p >> 1] >> ((p & 1) << 2)).astype(np.int64) & 15) << 16
+        return out
+
+    def release(self, band: int) -> None:
+        """Give a band's pages back to the system (a merge has read them; the run is going)."""
+        if not self.maps or not hasattr(mmap, "MADV_DONTNEED"):
+            return
+        page = mmap.PAGESIZE
+        for mm, arr in zip(self.maps, (self.ids, self.hi)):
+            assert arr is not None
+            per = arr.nbytes // self.bands_count()
+            lo, hi = band * per, (band + 1) * per
+            lo, hi = -(-lo // page) * page, hi // page * page
+            if hi > lo:
+                mm.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
+
+    def bands_count(self) -> int:
+        return len(self.ids) // self.stride
 
 
 class MemoryIndex:
@@ -91,15 +127,17 @@ class MemoryIndex:
         if num_perm % bands:
             raise ValueError("num_perm must be a multiple of bands")
         self.num_perm, self.bands, self.rows = num_perm, bands, num_perm // bands
-        self._vbits = 32 if self.rows <= 4 else 64
+        self._vbits = min(32, SIG_BITS * self.rows)  # bits of a band value after its prefix
+        self._width = (num_perm + 1) // 2  # signature bytes per item
         self._n = 0
-        self._sig = bytearray()  # uint8[n, num_perm]; grows by realloc (mremap), no copy
+        self._sig = bytearray()  # uint8[n, width]: packed 4-bit values; grows by realloc, no copy
         self._size = array("H")
         self._para = array("I")
         self._doc_first = array("Q")  # first item of each document
         self._doc_off = array("Q", [0])  # doc ids: offsets into _doc_bytes
         self._doc_bytes = bytearray()
         self._buffer: dict[int, Any] = {}
+        self._buffer_vals: list[np.ndarray] = []
         self._buffered_from = 0  # items from here on live in the buffer, not in runs
         self._runs: list[_Run] = []
 
@@ -109,10 +147,23 @@ class MemoryIndex:
     # ---- per item ----
 
     def _sigs(self) -> np.ndarray:
-        return np.frombuffer(self._sig, dtype=np.uint8).reshape(-1, self.num_perm)
+        return np.frombuffer(self._sig, dtype=np.uint8).reshape(-1, self._width)
+
+    def _packed(self, sig8: np.ndarray) -> np.ndarray:
+        """uint8[k, width]: the 4-bit values of 8-bit signatures, two a byte (low nibble first)."""
+        nib = bbit(sig8)
+        if self.num_perm % 2:
+            nib = np.concatenate([nib, np.zeros((len(nib), 1), dtype=np.uint8)], axis=1)
+        return np.ascontiguousarray(nib[:, 0::2] | (nib[:, 1::2] << 4))
+
+    def _unpacked(self, packed: np.ndarray) -> np.ndarray:
+        out = np.empty((len(packed), 2 * self._width), dtype=np.uint8)
+        out[:, 0::2] = packed & 15
+        out[:, 1::2] = packed >> 4
+        return out[:, : self.num_perm]
 
     def signatures(self, items: np.ndarray) -> np.ndarray:
-        return self._sigs()[np.asarray(items, dtype=np.int64)]
+        return self._unpacked(self._sigs()[np.asarray(items, dtype=np.int64)])
 
     def sizes(self, items: np.ndarray) -> np.ndarray:
         return np.frombuffer(self._size, dtype=np.uint16)[np.asarray(items, dtype=np.int64)].astype(np.int64)
@@ -124,46 +175,43 @@ class MemoryIndex:
         doc = int(np.searchsorted(np.frombuffer(self._doc_first, dtype=np.uint64), item, side="right")) - 1
         return self.doc_id(doc), int(self._para[item])
 
-    def where_many(self, items: np.ndarray) -> list[tuple[str, int]]:
-        docs = np.searchsorted(np.frombuffer(self._doc_first, dtype=np.uint64), items, side="right") - 1
-        return [(self.doc_id(int(d)), int(self._para[int(i)])) for d, i in zip(docs, items)]
-
     # ---- band values ----
 
-    def _values(self, sig8: np.ndarray) -> np.ndarray:
-        """uint32 or uint64[k, bands]: each band's rows of low bytes as one number."""
-        k = len(sig8)
-        rows = np.ascontiguousarray(sig8, dtype=np.uint8).reshape(k, self.bands, self.rows)
-        if self.rows == 4:
-            return rows.view("<u4").reshape(k, self.bands)
-        if self.rows < 4:
-            pad = np.zeros((k, self.bands, 4), dtype=np.uint8)
-            pad[:, :, : self.rows] = rows
-            return pad.view("<u4").reshape(k, self.bands)
-        out = np.zeros((k, self.bands), dtype=np.uint64)
+    def _nibs(self, packed: np.ndarray, band: np.ndarray | None) -> np.ndarray:
+        """uint64 band values after the prefix, read from packed signatures: all bands
+        ([k, bands], `band` None) or one band per row ([k])."""
+        k = len(packed)
+        rows = self.rows
+        if rows in (2, 4, 8) and self._width % (rows // 2) == 0:  # a band is 1, 2 or 4 whole bytes
+            words = packed.view(_BAND_WORD[rows]).reshape(k, self.bands)
+            out = words if band is None else words[np.arange(k), band]
+            return out.astype(np.uint64)
+        nib = self._unpacked(packed).reshape(k, self.bands, rows)
+        if band is not None:
+            nib = nib[np.arange(k), band][:, None, :]
+        acc = np.zeros(nib.shape[:2], dtype=np.uint64)
         with np.errstate(over="ignore"):
-            for r in range(self.rows):
-                out = out * np.uint64(0x100000001B3) + rows[:, :, r]
-        return out
+            for r in range(rows):
+                if self._vbits == SIG_BITS * rows:
+                    acc |= nib[:, :, r].astype(np.uint64) << np.uint64(SIG_BITS * r)
+                else:  # more than 8 rows: folded to 32 bits (equal bands still fold equal)
+                    acc = (acc * np.uint64(0x01000193) + nib[:, :, r]) & np.uint64(0xFFFFFFFF)
+        return acc if band is None else acc[:, 0]
 
-    def _value_at(self, items: np.ndarray, band: np.ndarray) -> np.ndarray:
-        """Band values of stored items (`band` per element)."""
-        sigs = self._sigs()
-        if self.rows == 4:
-            return sigs.view("<u4")[items, band]
-        cols = band[:, None] * self.rows + np.arange(self.rows)[None, :]
-        return self._fold(sigs[items[:, None], cols])
+    def _nib_at(self, items: np.ndarray, band: np.ndarray) -> np.ndarray:
+        """Band values after the prefix of stored items, `band` per item."""
+        rows = self.rows
+        if rows in (2, 4, 8) and self._width % (rows // 2) == 0:
+            words = self._sigs().view(_BAND_WORD[rows])
+            return words[items, band].astype(np.uint64)
+        return self._nibs(self._sigs()[items], band)
 
-    def _fold(self, rows: np.ndarray) -> np.ndarray:
-        if self.rows <= 4:
-            pad = np.zeros((len(rows), 4), dtype=np.uint8)
-            pad[:, : self.rows] = rows
-            return pad.view("<u4").reshape(-1)
-        out = np.zeros(len(rows), dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            for r in range(self.rows):
-                out = out * np.uint64(0x100000001B3) + rows[:, r]
-        return out
+    def _values(self, keys: np.ndarray, packed: np.ndarray) -> np.ndarray:
+        """uint64[k, bands]: each band's key prefix, then its 4-bit values."""
+        prefix = np.asarray(keys, dtype=np.uint64).reshape(len(packed), self.bands) >> np.uint64(
+            64 - PREFIX_BITS
+        )
+        return (prefix << np.uint64(self._vbits)) | self._nibs(packed, None)
 
     # ---- adding ----
 
@@ -177,16 +225,18 @@ class MemoryIndex:
         self._doc_first.append(start)
         self._doc_bytes += doc_id.encode("utf-8")
         self._doc_off.append(len(self._doc_bytes))
-        self._sig += np.ascontiguousarray(sig8, dtype=np.uint8).tobytes()
+        packed = self._packed(sig8)
+        self._sig += packed.tobytes()
         self._size.frombytes(np.asarray(sizes, dtype=np.uint16).tobytes())
         self._para.frombytes(np.asarray(paras, dtype=np.uint32).tobytes())
         self._n += k
-        buf = self._buffer
-        vals = self._values(sig8).tolist()
-        for r, row in enumerate(vals):
+        vals = self._values(keys, packed)
+        self._buffer_vals.append(vals)
+        buf, nb = self._buffer, self.bands
+        for r, row in enumerate(vals.tolist()):
             item = start + r
             for b, v in enumerate(row):
-                key = (v << 8) | b
+                key = v * nb + b
                 hit = buf.get(key)
                 if hit is None:
                     buf[key] = item
@@ -199,11 +249,14 @@ class MemoryIndex:
 
     def _flush(self) -> None:
         """The buffer becomes a sorted run; runs of similar size merge."""
-        if self._n == self._buffered_from:
+        m = self._n - self._buffered_from
+        if not m:
             return
-        items = np.arange(self._buffered_from, self._n, dtype=np.int64)
-        self._runs.append(self._build(len(items), lambda band: items))
+        vals = np.concatenate(self._buffer_vals)
         self._buffer = {}
+        self._buffer_vals = []
+        local = np.arange(m, dtype=np.int64)
+        self._runs.append(self._build(self._buffered_from, m, lambda b: iter([(vals[:, b], local)])))
         self._buffered_from = self._n
         while (
             len(self._runs) >= 2
@@ -214,73 +267,116 @@ class MemoryIndex:
             a = self._runs.pop()
             self._runs.append(self._merge(a, b))
 
-    def _band_ids(self, run: _Run, band: int) -> np.ndarray:
-        return _unpack(run.ids, np.arange(band * run.m, (band + 1) * run.m))
-
-    def _build(self, m: int, band_items: Callable[[int], np.ndarray]) -> _Run:
-        """A run of m items from each band's items (any order; sorted here by band value, then
-        item), made one band at a time so a merge's transient memory is one band's."""
-        nb = _dir_bits(m)
-        shift = self._vbits - nb
-        big = self._n >= PACK_LIMIT
-        ids = np.empty(
-            (self.bands * m,) if big else (self.bands * m, 3), dtype=np.uint32 if big else np.uint8
-        )
-        dirs = np.empty(self.bands * ((1 << nb) + 1), dtype=np.uint32)
-        for b in range(self.bands):
-            items = band_items(b)
-            vals = self._value_at(items, np.full(m, b))
-            if vals.dtype == np.uint32:  # one uint64 sort, no index arrays: a merge's peak memory stays low
-                both = (vals.astype(np.uint64) << np.uint64(32)) | items.astype(np.uint64)
-                del vals
-                both.sort()
-                items = (both & np.uint64(0xFFFFFFFF)).astype(np.int64)
-                vals = (both >> np.uint64(32)).astype(np.uint32)
-                del both
+    def _entries(self, run: _Run, band: int, offset: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """One band of a run in chunks: (values, ids local to a run starting `offset` earlier)."""
+        for lo in range(0, run.m, CHUNK):
+            hi = min(run.m, lo + CHUNK)
+            at = band * run.stride
+            local = run.local(slice(at + lo, at + hi))
+            if run.keys is not None:
+                vals = run.keys[band * run.m + lo : band * run.m + hi] & np.uint64((1 << 48) - 1)
             else:
-                order = np.lexsort((items, vals))
-                items, vals = items[order], vals[order]
-            ids[b * m : (b + 1) * m] = _pack(items) if not big else items
-            tops = (vals >> vals.dtype.type(shift)).astype(np.int64) if nb else np.zeros(m, dtype=np.int64)
-            d = dirs[b * ((1 << nb) + 1) : (b + 1) * ((1 << nb) + 1)]
-            d[:] = np.searchsorted(tops, np.arange((1 << nb) + 1))
-        run = _Run(m, ids, dirs, shift, nb)
-        if self._vbits == 32 and m <= KEYED_RUN_ITEMS:
-            keys = np.empty(self.bands * m, dtype=np.uint64)
-            for b in range(self.bands):
-                part = _unpack(ids, np.arange(b * m, (b + 1) * m))
-                keys[b * m : (b + 1) * m] = self._value_at(part, np.full(m, b)).astype(np.uint64) | np.uint64(
-                    b << 32
-                )
-            run.keys = keys
-        return run
+                assert run.dir is not None
+                prefix = np.searchsorted(run.dir[band], np.arange(lo, hi), "right") - 1
+                vals = prefix.astype(np.uint64) << np.uint64(self._vbits)
+                del prefix
+                vals |= self._nib_at(run.start + local, np.full(hi - lo, band))
+            yield vals, local + offset
+
+    def _build(
+        self, start: int, m: int, parts: Callable[[int], Iterator[tuple[np.ndarray, np.ndarray]]]
+    ) -> _Run:
+        """A run of items start..start+m from each band's (values, run-local ids) in any order,
+        made one band at a time so a merge's transient memory is about one band's."""
+        keyed = m <= KEYED_RUN_ITEMS
+        id_bits = max(1, (m - 1).bit_length())
+        if id_bits > 20:
+            raise ValueError("a run holds at most 2^20 items")
+        fits = PREFIX_BITS + self._vbits + id_bits <= 64
+        maps: tuple[mmap.mmap, ...] = ()
+        hi: np.ndarray | None = None
+        if keyed:
+            stride = m + m % 2
+            ids = np.empty(self.bands * stride, dtype=np.uint16)
+            if m > 1 << 16:
+                hi = np.empty(self.bands * stride // 2 + 1, dtype=np.uint8)
+        else:
+            stride = -(-m // STRIDE) * STRIDE
+            ids, mm = _mapped(self.bands * stride, np.uint16)
+            maps = (mm,)
+            if m > 1 << 16:
+                hi, mm = _mapped(self.bands * stride // 2, np.uint8)
+                maps = (*maps, mm)
+        keys = np.empty(self.bands * m, dtype=np.uint64) if keyed else None
+        dirs = None if keyed else np.empty((self.bands, (1 << PREFIX_BITS) + 1), dtype=np.uint32)
+        for b in range(self.bands):
+            if fits:  # one uint64 sort, no index arrays: a merge's peak memory stays low
+                both = np.empty(m, dtype=np.uint64)
+                at = 0
+                for vals, local in parts(b):
+                    k = len(vals)
+                    np.left_shift(vals, np.uint64(id_bits), out=both[at : at + k])
+                    both[at : at + k] |= local.astype(np.uint64)
+                    at += k
+                    del vals, local
+                both.sort()
+                local = (both & np.uint64((1 << id_bits) - 1)).astype(np.uint32)
+                both >>= np.uint64(id_bits)
+                vals = both
+            else:
+                chunks = list(parts(b))
+                vals = np.concatenate([c[0] for c in chunks])
+                local = np.concatenate([c[1] for c in chunks]).astype(np.uint32)
+                del chunks
+                order = np.lexsort((local, vals))
+                vals, local = vals[order], local[order]
+                del order
+            at = b * stride
+            ids[at : at + m] = local.astype(np.uint16)
+            if hi is not None:
+                top = (local >> np.uint32(16)).astype(np.uint8)
+                if m % 2:
+                    top = np.append(top, np.uint8(0))
+                hi[at // 2 : at // 2 + len(top) // 2] = top[0::2] | (top[1::2] << np.uint8(4))
+                del top
+            del local
+            if keys is not None:
+                keys[b * m : (b + 1) * m] = vals | np.uint64(b << 48)
+            else:
+                assert dirs is not None
+                vals >>= np.uint64(self._vbits)
+                dirs[b] = np.searchsorted(vals, np.arange((1 << PREFIX_BITS) + 1, dtype=np.uint64))
+            del vals
+        return _Run(start, m, stride, ids, hi, keys, dirs, maps)
 
     def _merge(self, a: _Run, b: _Run) -> _Run:
-        return self._build(a.m + b.m, lambda x: np.concatenate([self._band_ids(a, x), self._band_ids(b, x)]))
+        def parts(band: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+            yield from self._entries(a, band, 0)
+            yield from self._entries(b, band, b.start - a.start)
+            a.release(band)  # read for the last time: the merged run replaces them band by band
+            b.release(band)
+
+        return self._build(a.start, a.m + b.m, parts)
 
     # ---- querying ----
 
     def query(self, keys: np.ndarray, sig8: np.ndarray | None = None) -> list[np.ndarray]:
-        """Per sentence, the items sharing at least one band with it, sorted (earliest first).
-
-        `sig8` (the sentences' 8-bit signatures) is what this index searches by; `keys` is
-        accepted for the interface's sake.
-        """
+        """Per sentence, the items sharing at least one band value with it, sorted (earliest first)."""
         if sig8 is None:
             raise TypeError("MemoryIndex.query needs the 8-bit signatures")
         n = len(sig8)
         if not n or not self._n:
             return [np.zeros(0, dtype=np.int64) for _ in range(n)]
-        vals = self._values(sig8)
+        vals = self._values(keys, self._packed(sig8))
         qrow_parts: list[np.ndarray] = []
         item_parts: list[np.ndarray] = []
         if self._buffer:
             qr: list[int] = []
             it: list[int] = []
-            buf = self._buffer
+            buf, nb = self._buffer, self.bands
             for r, row in enumerate(vals.tolist()):
                 for b, v in enumerate(row):
-                    hit = buf.get((v << 8) | b)
+                    hit = buf.get(v * nb + b)
                     if hit is None:
                         continue
                     if isinstance(hit, int):
@@ -316,44 +412,42 @@ class MemoryIndex:
         self, run: _Run, vals: np.ndarray, band: np.ndarray, qrow: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         if run.keys is not None:
-            wanted = vals.astype(np.uint64) | (band.astype(np.uint64) << np.uint64(32))
+            wanted = vals | (band.astype(np.uint64) << np.uint64(48))
             lo = np.searchsorted(run.keys, wanted, "left")
             counts = np.searchsorted(run.keys, wanted, "right") - lo
             total = int(counts.sum())
             if not total:
                 return np.zeros(0, np.int64), np.zeros(0, np.int64)
             pos = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(total)
-            return np.repeat(qrow, counts), _unpack(run.ids, pos)
-        width = (1 << run.nb) + 1
-        tops = (
-            (vals >> vals.dtype.type(run.shift)).astype(np.int64) if run.nb else np.zeros(len(vals), np.int64)
-        )
-        lo = run.dir[band * width + tops].astype(np.int64)
-        hi = run.dir[band * width + tops + 1].astype(np.int64)
-        end = hi.copy()
-        base = band * run.m
+            pos += (pos // run.m) * (run.stride - run.m)  # keys are packed, ids strided
+            return np.repeat(qrow, counts), run.local(pos) + run.start
+        assert run.dir is not None
+        prefix = (vals >> np.uint64(self._vbits)).astype(np.int64)
+        nibs = vals & np.uint64((1 << self._vbits) - 1)
+        lo = run.dir[band, prefix].astype(np.int64)
+        hi = run.dir[band, prefix + 1].astype(np.int64)
         active = np.flatnonzero(lo < hi)
-        vals, band, qrow, lo, hi, end, base = (x[active] for x in (vals, band, qrow, lo, hi, end, base))
+        nibs, band, qrow, lo, hi = (x[active] for x in (nibs, band, qrow, lo, hi))
+        end = hi.copy()
+        base = band * run.stride
         while True:  # lower bound of each value inside its directory bucket
             open_ = lo < hi
             if not open_.any():
                 break
-            mid = (lo + hi) >> 1
-            midc = np.minimum(mid, end - 1)
-            v = self._value_at(_unpack(run.ids, base + midc), band)
-            right = open_ & (v < vals)
+            mid = np.minimum((lo + hi) >> 1, end - 1)
+            v = self._nib_at(run.local(base + mid) + run.start, band)
+            right = open_ & (v < nibs)
             lo = np.where(right, mid + 1, lo)
             hi = np.where(open_ & ~right, mid, hi)
         q_parts, i_parts = [], []
         pos = lo
         sel = np.arange(len(pos))
         while len(sel):
-            ok = pos[sel] < end[sel]
-            sel = sel[ok]
+            sel = sel[pos[sel] < end[sel]]
             if not len(sel):
                 break
-            items = _unpack(run.ids, base[sel] + pos[sel])
-            eq = self._value_at(items, band[sel]) == vals[sel]
+            items = run.local(base[sel] + pos[sel]) + run.start
+            eq = self._nib_at(items, band[sel]) == nibs[sel]
             sel, items = sel[eq], items[eq]
             q_parts.append(qrow[sel])
             i_parts.append(items)
@@ -377,45 +471,65 @@ class MemoryIndex:
         )
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """Everything, as arrays (the buffer flushed and the runs merged into one)."""
+        """Everything, as arrays (the buffer flushed; views, valid until the next `add`)."""
         self._flush()
-        while len(self._runs) >= 2:
-            b = self._runs.pop()
-            a = self._runs.pop()
-            self._runs.append(self._merge(a, b))
         out = {
-            "sig8": self._sigs().copy(),
-            "sizes": np.frombuffer(self._size, dtype=np.uint16).copy(),
-            "paras": np.frombuffer(self._para, dtype=np.uint32).copy(),
-            "doc_first": np.frombuffer(self._doc_first, dtype=np.uint64).copy(),
-            "doc_off": np.frombuffer(self._doc_off, dtype=np.uint64).copy(),
-            "doc_bytes": np.frombuffer(bytes(self._doc_bytes), dtype=np.uint8),
+            "sig4": self._sigs(),
+            "sizes": np.frombuffer(self._size, dtype=np.uint16),
+            "paras": np.frombuffer(self._para, dtype=np.uint32),
+            "doc_first": np.frombuffer(self._doc_first, dtype=np.uint64),
+            "doc_off": np.frombuffer(self._doc_off, dtype=np.uint64),
+            "doc_bytes": np.frombuffer(self._doc_bytes, dtype=np.uint8),
+            "runs": np.array([[r.start, r.m] for r in self._runs], dtype=np.uint64).reshape(-1, 2),
         }
-        if self._runs:
-            out["ids"] = self._runs[0].ids
-            out["dir"] = self._runs[0].dir
+        for i, run in enumerate(self._runs):
+            out[f"run{i}_ids"] = run.ids
+            if run.hi is not None:
+                out[f"run{i}_hi"] = run.hi
+            if run.keys is not None:
+                out[f"run{i}_keys"] = run.keys
+            else:
+                assert run.dir is not None
+                out[f"run{i}_dir"] = run.dir
         return out
 
     def load_arrays(self, arrays: dict[str, np.ndarray]) -> None:
-        sig8 = arrays["sig8"]
-        if sig8.ndim != 2 or sig8.shape[1] != self.num_perm:
+        sig = arrays["sig4"]
+        if sig.ndim != 2 or sig.shape[1] != self._width or sig.dtype != np.uint8:
             raise ValueError("signature width does not match")
-        self._sig = bytearray(sig8.astype(np.uint8).tobytes())
+        self._sig = bytearray(sig.tobytes())
         self._size = array("H", arrays["sizes"].astype(np.uint16).tobytes())
         self._para = array("I", arrays["paras"].astype(np.uint32).tobytes())
         self._doc_first = array("Q", arrays["doc_first"].astype(np.uint64).tobytes())
         self._doc_off = array("Q", arrays["doc_off"].astype(np.uint64).tobytes())
         self._doc_bytes = bytearray(arrays["doc_bytes"].tobytes())
-        self._n = self._buffered_from = len(sig8)
+        self._n = self._buffered_from = len(sig)
+        if not len(self._size) == len(self._para) == self._n:
+            raise ValueError("per-item arrays differ in length")
         self._buffer = {}
+        self._buffer_vals = []
         self._runs = []
-        if self._n:
-            m = self._n
-            nb = _dir_bits(m)
-            ids, dirs = arrays["ids"], arrays["dir"]
-            if len(ids) != self.bands * m or len(dirs) != self.bands * ((1 << nb) + 1):
-                raise ValueError("band arrays do not match the item count")
-            self._runs = [_Run(m, ids, dirs.astype(np.uint32), self._vbits - nb, nb)]
+        covered = 0
+        for i, (start, m) in enumerate(arrays["runs"].tolist()):
+            ids, hi = arrays[f"run{i}_ids"], arrays.get(f"run{i}_hi")
+            keys, dirs = arrays.get(f"run{i}_keys"), arrays.get(f"run{i}_dir")
+            stride = len(ids) // self.bands
+            if (
+                start != covered
+                or not 0 < m <= min(stride, MAX_RUN_ITEMS)
+                or ids.shape != (self.bands * stride,)
+                or ids.dtype != np.uint16
+                or (hi is None) != (m <= 1 << 16)
+                or (hi is not None and (hi.dtype != np.uint8 or len(hi) < self.bands * stride // 2))
+                or (keys is None) == (dirs is None)
+                or (keys is not None and keys.shape != (self.bands * m,))
+                or (dirs is not None and dirs.shape != (self.bands, (1 << PREFIX_BITS) + 1))
+            ):
+                raise ValueError(f"run {i} does not match its item count")
+            self._runs.append(_Run(start, m, stride, ids, hi, keys, dirs))
+            covered += m
+        if covered != self._n:
+            raise ValueError("band arrays do not cover every item")
 
     def close(self) -> None:
         pass
@@ -457,7 +571,10 @@ class FileIndex(MemoryIndex):
                 if header.get("format") != FORMAT:
                     raise IndexError_(f"{self.path} is not a cleanseed index")
                 if header.get("version") != VERSION:
-                    raise IndexError_(f"{self.path}: index version {header.get('version')} is not {VERSION}")
+                    raise IndexError_(
+                        f"{self.path} is a version {header.get('version')} index; this cleanseed reads "
+                        f"version {VERSION}: build a new index"
+                    )
                 if header.get("options") != self.options:
                     theirs = header.get("options") or {}
                     diff = ", ".join(
@@ -677,8 +794,10 @@ class RedisIndex:
             raise IndexError_(f"index server: {exc}") from exc
 
     def signatures(self, items: np.ndarray) -> np.ndarray:
-        return np.frombuffer(b"".join(self._cache[int(i)][0] for i in items), dtype=np.uint8).reshape(
-            -1, self.num_perm
+        return bbit(
+            np.frombuffer(b"".join(self._cache[int(i)][0] for i in items), dtype=np.uint8).reshape(
+                -1, self.num_perm
+            )
         )
 
     def sizes(self, items: np.ndarray) -> np.ndarray:
