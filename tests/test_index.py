@@ -285,3 +285,59 @@ def test_two_processes_share_one_redis(redis_url, tmp_path, shared):
             if e["reason"] == "duplicate"
         }
         assert removed_of & ids[theirs]
+
+
+def _dev_records(shared, n=120):
+    from cleanseed.readers import split_blocks
+    from cleanseed.record import Record
+
+    lines = (shared / "eval" / "neardup-dev" / "input.jsonl").read_text(encoding="utf-8").splitlines()[:n]
+    return [
+        Record(id=str(i), source="dev", paragraphs=split_blocks(json.loads(x)["text"]))
+        for i, x in enumerate(lines)
+    ]
+
+
+def _judged(stage, records, batch):
+    for at in range(0, len(records), batch):
+        stage.judge_many([(r, None) for r in records[at : at + batch]])
+    return [r.to_dict() for r in records]
+
+
+@pytest.mark.parametrize("batch", [7, 64])
+def test_batches_judge_exactly_as_one_document_at_a_time(shared, batch):
+    """Within a batch, earlier documents' kept sentences are candidates, as if indexed already."""
+    from cleanseed.dedup import NearDuplicates
+
+    one = _judged(NearDuplicates(DedupConfig()), _dev_records(shared), 1)
+    many = _judged(NearDuplicates(DedupConfig()), _dev_records(shared), batch)
+    assert many == one
+    assert sum(e["reason"] == "duplicate" for d in one for e in d["removed"]) > 50
+
+
+def test_redis_commit_refused_when_another_process_added_meanwhile(redis_url, shared, monkeypatch):
+    from cleanseed.dedup import NearDuplicates
+
+    config = DedupConfig(index=redis_url)
+    a, b = NearDuplicates(config), NearDuplicates(config)  # two processes, both caught up (empty)
+    first, copy = _dev_records(shared, 1), _dev_records(shared, 1)
+    copy[0].id = "copy"
+    b.judge(first[0])  # b keeps the passage and appends it to the log
+    monkeypatch.setattr(a.index, "sync", lambda: None)  # a judges against its stale replica...
+    a.judge(copy[0])  # ...its commit is refused, it takes b's segment and judges again
+    dups = [e for e in copy[0].removed if e["reason"] == "duplicate"]
+    assert len(dups) > 5 and all(e["of"]["id"] == "0" for e in dups)
+    b.index.sync()
+    assert len(a.index) == len(b.index)  # the same log, in the same order
+    assert a.index.where(len(a.index) - 1) == b.index.where(len(b.index) - 1)
+
+
+def test_redis_index_of_an_older_version_is_a_clear_error(redis_url):
+    import redis
+
+    port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
+    redis.Redis(port=port).hset(
+        "cleanseed:meta", "options", json.dumps({"format": "cleanseed-index", "version": 1})
+    )
+    with pytest.raises(IndexError_, match="is a version 1 index; this cleanseed reads version 2"):
+        open_index(DedupConfig(index=redis_url))

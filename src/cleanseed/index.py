@@ -49,16 +49,25 @@ BUFFER_ITEMS = 4096  # items held in the dict buffer before they become a sorted
 MERGE_RATIO = 4  # a run is merged into the one before it while that one is < 4x its size
 MAX_RUN_ITEMS = 1 << 20  # runs stop merging past this: bounds the transient copy of a merge
 KEYED_RUN_ITEMS = 1 << 16  # runs up to this size keep explicit band values; larger ones a directory
+BATCH_RUN_ITEMS = 256  # one document of this many items, or any batch, becomes a run without the buffer
 PREFIX_BITS = 14  # band-key bits a large run's directory implies (a 2^14 + 1 offsets per band)
 FORMAT = "cleanseed-index"
 VERSION = 2
 
 assert SIG_BITS == 4, "MemoryIndex packs two 4-bit values a byte"
 
+# what `add` takes, for one document: band keys, 8-bit signatures, sizes, document id, paragraphs
+Addition = tuple[np.ndarray, np.ndarray, np.ndarray, str, list[int]]
+
 
 _BAND_WORD: dict[int, Any] = {2: np.uint8, 4: "<u2", 8: "<u4"}  # a band of 2, 4, 8 rows as one word
 STRIDE = 1 << 13  # a large run's bands start at multiples of this many entries (whole pages)
 CHUNK = 1 << 17  # entries read at a time from a run being merged
+
+
+def _prefixes(keys: np.ndarray) -> np.ndarray:
+    """The top PREFIX_BITS bits of band keys, as uint16."""
+    return (np.asarray(keys, dtype=np.uint64) >> np.uint64(64 - PREFIX_BITS)).astype(np.uint16)
 
 
 def _mapped(count: int, dtype: Any) -> tuple[np.ndarray, mmap.mmap]:
@@ -175,6 +184,13 @@ class MemoryIndex:
         doc = int(np.searchsorted(np.frombuffer(self._doc_first, dtype=np.uint64), item, side="right")) - 1
         return self.doc_id(doc), int(self._para[item])
 
+    def where_many(self, items: np.ndarray) -> list[tuple[str, int]]:
+        items = np.asarray(items, dtype=np.int64)
+        docs = np.searchsorted(np.frombuffer(self._doc_first, dtype=np.uint64), items, side="right") - 1
+        paras = np.frombuffer(self._para, dtype=np.uint32)[items].tolist()
+        names = {d: self.doc_id(d) for d in set(docs.tolist())}
+        return [(names[d], p) for d, p in zip(docs.tolist(), paras)]
+
     # ---- band values ----
 
     def _nibs(self, packed: np.ndarray, band: np.ndarray | None) -> np.ndarray:
@@ -208,10 +224,14 @@ class MemoryIndex:
 
     def _values(self, keys: np.ndarray, packed: np.ndarray) -> np.ndarray:
         """uint64[k, bands]: each band's key prefix, then its 4-bit values."""
-        prefix = np.asarray(keys, dtype=np.uint64).reshape(len(packed), self.bands) >> np.uint64(
-            64 - PREFIX_BITS
-        )
-        return (prefix << np.uint64(self._vbits)) | self._nibs(packed, None)
+        return self._prefixed(_prefixes(keys).reshape(len(packed), self.bands), packed)
+
+    def _prefixed(self, prefix: np.ndarray, packed: np.ndarray) -> np.ndarray:
+        return (prefix.astype(np.uint64) << np.uint64(self._vbits)) | self._nibs(packed, None)
+
+    def band_values(self, keys: np.ndarray, sig8: np.ndarray) -> np.ndarray:
+        """uint64[k, bands]: what `query` matches on; two sentences sharing one are candidates."""
+        return self._values(keys, self._packed(sig8))
 
     # ---- adding ----
 
@@ -246,6 +266,58 @@ class MemoryIndex:
                     hit.append(item)
         if self._n - self._buffered_from >= BUFFER_ITEMS:
             self._flush()
+
+    def add_batch(self, docs: list[Addition]) -> None:
+        """`add` for many documents: a large batch becomes a sorted run without the buffer."""
+        docs = [d for d in docs if len(d[1])]
+        if not docs:
+            return
+        if len(docs) == 1 and len(docs[0][1]) < BATCH_RUN_ITEMS:
+            for d in docs:
+                self.add(*d)
+            return
+        self._append(
+            _prefixes(np.concatenate([d[0] for d in docs])),
+            self._packed(np.concatenate([d[1] for d in docs])),
+            np.concatenate([np.asarray(d[2], dtype=np.uint16) for d in docs]),
+            np.concatenate([np.asarray(d[4], dtype=np.uint32) for d in docs]),
+            [d[3] for d in docs],
+            np.array([len(d[1]) for d in docs], dtype=np.int64),
+        )
+
+    def _append(
+        self,
+        prefix: np.ndarray,
+        packed: np.ndarray,
+        sizes: np.ndarray,
+        paras: np.ndarray,
+        doc_ids: list[str],
+        counts: np.ndarray,
+    ) -> None:
+        """Items of whole documents, in order, as one new run (band prefixes given, uint16[k, bands])."""
+        k = len(packed)
+        if not k:
+            return
+        self._flush()  # the buffer first: runs stay in item order
+        firsts = self._n + np.cumsum(counts) - counts
+        self._doc_first.frombytes(firsts.astype(np.uint64).tobytes())
+        for doc_id in doc_ids:
+            self._doc_bytes += doc_id.encode("utf-8")
+            self._doc_off.append(len(self._doc_bytes))
+        self._sig += np.ascontiguousarray(packed, dtype=np.uint8).tobytes()
+        self._size.frombytes(np.asarray(sizes, dtype=np.uint16).tobytes())
+        self._para.frombytes(np.asarray(paras, dtype=np.uint32).tobytes())
+        self._n += k
+        self._buffer_vals = [self._prefixed(prefix.reshape(k, self.bands), packed)]
+        self._flush()
+
+    def sync(self) -> None:
+        """Bring the index up to date before a batch is judged (a shared index pulls others' items)."""
+
+    def commit(self, docs: list[Addition]) -> bool:
+        """Add a judged batch's kept items; False when the index changed since `sync` (judge again)."""
+        self.add_batch(docs)
+        return True
 
     def _flush(self) -> None:
         """The buffer becomes a sorted run; runs of similar size merge."""
@@ -364,9 +436,16 @@ class MemoryIndex:
         """Per sentence, the items sharing at least one band value with it, sorted (earliest first)."""
         if sig8 is None:
             raise TypeError("MemoryIndex.query needs the 8-bit signatures")
+        rows, items = self.query_pairs(keys, sig8)
+        bounds = np.searchsorted(rows, np.arange(len(sig8) + 1)).tolist()
+        return [items[bounds[r] : bounds[r + 1]] for r in range(len(sig8))]
+
+    def query_pairs(self, keys: np.ndarray, sig8: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`query` as (sentence, item) pairs, each once, sorted by sentence then item."""
         n = len(sig8)
+        none = np.zeros(0, dtype=np.int64)
         if not n or not self._n:
-            return [np.zeros(0, dtype=np.int64) for _ in range(n)]
+            return none, none
         vals = self._values(keys, self._packed(sig8))
         qrow_parts: list[np.ndarray] = []
         item_parts: list[np.ndarray] = []
@@ -391,22 +470,17 @@ class MemoryIndex:
         flat = vals.reshape(-1)
         band = np.tile(np.arange(self.bands, dtype=np.int64), n)
         qrow = np.repeat(np.arange(n, dtype=np.int64), self.bands)
+        order = np.argsort(flat | (band.astype(np.uint64) << np.uint64(48)))  # sorted needles search faster
+        flat, band, qrow = flat[order], band[order], qrow[order]
         for run in self._runs:
             q, i = self._search(run, flat, band, qrow)
             if len(i):
                 qrow_parts.append(q)
                 item_parts.append(i)
-        out = [np.zeros(0, dtype=np.int64) for _ in range(n)]
         if not item_parts:
-            return out
+            return none, none
         pairs = np.unique(np.concatenate(qrow_parts) * np.int64(1 << 40) + np.concatenate(item_parts))
-        rows = pairs >> 40
-        items = pairs & ((1 << 40) - 1)
-        bounds = np.searchsorted(rows, np.arange(n + 1))
-        for r in range(n):
-            if bounds[r] < bounds[r + 1]:
-                out[r] = items[bounds[r] : bounds[r + 1]]
-        return out
+        return pairs >> 40, pairs & ((1 << 40) - 1)
 
     def _search(
         self, run: _Run, vals: np.ndarray, band: np.ndarray, qrow: np.ndarray
@@ -648,214 +722,152 @@ def open_index(config: DedupConfig) -> Any:
 # ---- a Redis server ----
 
 _PREFIX = "cleanseed:"
-_RECORD = 74  # per item: 64-byte signature, uint16 size, uint16 paragraph, 6-byte document number
-_BLOCK = 64  # item records per Redis string
+_PAGE = 256  # segments fetched per round trip when catching up
+
+# Append a segment only if the log is as long as the caller last saw it; else return what it missed.
+_PUSH = """
+local n = redis.call('LLEN', KEYS[1])
+if n == tonumber(ARGV[1]) then
+  redis.call('RPUSH', KEYS[1], ARGV[2])
+  return {}
+end
+return redis.call('LRANGE', KEYS[1], ARGV[1], tonumber(ARGV[1]) + tonumber(ARGV[3]) - 1)
+"""
 
 
-_APPEND_ALL = "for i = 1, #KEYS do redis.call('APPEND', KEYS[i], ARGV[i]) end return #KEYS"
+class RedisIndex(MemoryIndex):
+    """A log of added items in a Redis server, shared by every process that names it, and this
+    process's replica of it (a MemoryIndex, so queries never leave the process).
 
-
-class RedisIndex:
-    """Items in a Redis server, shared by every process that names it.
-
-    Keys (prefix `cleanseed:`): `meta` (the signature options, checked on open), `items` and
-    `docs` (counters: ids come from INCRBY), `r:<block>` (64 fixed item records per string),
-    `d:<doc>` (document ids), and `b:<low 16 bits of a band key>` (strings of 6-byte entries:
-    the key's next 16 bits, then the item id, appended). About 500-700 bytes of server memory
-    per paragraph. A query is two or three pipelined round trips (buckets, candidate records,
-    unknown document ids); an add is two (ids, writes). Candidates are checked against the
-    band bytes of their stored signatures, so truncated keys never add a false candidate.
-
-    Two processes that see copies of one passage at the same moment may both keep it: each
-    queries before the other has added. The window is one document (from a document's query
-    to its add); `benchmarks/throughput.py` measures the duplicates missed that way.
-    `?bucket_bits=N` in the URL sets the number of buckets when the index is created (default
-    16: fetches grow with the index past ~1M paragraphs; 20 suits ~10M).
+    Keys (prefix `cleanseed:`): `meta` (format and signature options, checked on open) and `log`,
+    a list of segments: one per committed batch, the batch's kept items (per item the 14-bit
+    band-key prefixes, the 4-bit signature, shingle count and paragraph; per document its id),
+    about 70 bytes an item. A batch is judged against the replica, then appended by a script
+    that refuses when the log has grown since this process last read it and returns the
+    segments it missed instead: the replica takes them and the batch is judged again. So no two
+    processes ever both keep one passage; which copy is kept follows the order of the log.
+    Opening the index reads the whole log (in pages of 256 segments): memory and start-up
+    grow with the index, as a MemoryIndex's do.
     """
 
     def __init__(self, url: str, config: DedupConfig) -> None:
+        super().__init__(config.num_perm, config.bands)
         try:
             import redis
         except ImportError as exc:
             raise IndexError_(
                 "a redis:// index needs the redis client: pip install 'cleanseed[redis]'"
             ) from exc
-        from urllib.parse import parse_qs, urlsplit, urlunsplit
+        from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
         parts = urlsplit(url)
-        query = parse_qs(parts.query)
-        bits = int(query.pop("bucket_bits", ["16"])[0])
-        self.url = urlunsplit(parts._replace(query=""))
-        self.num_perm, self.bands = config.num_perm, config.bands
-        self.rows = self.num_perm // self.bands
+        # `bucket_bits` shaped the version 1 layout; the log has no buckets
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "bucket_bits"]
+        url = urlunsplit(parts._replace(query=urlencode(query)))
+        self.url = url
         self.options = signature_options(config)
-        shown = f"{parts.scheme}://{parts.hostname}:{parts.port or 6379}{parts.path}"
+        self._shown = f"{parts.scheme}://{parts.hostname}:{parts.port or 6379}{parts.path}"
+        self._errors = redis.RedisError
+        self._log = _PREFIX + "log"
+        self._cursor = 0  # segments of the log in the replica
+        wanted = {"format": FORMAT, "version": VERSION, "options": self.options}
         try:
-            self.r = redis.Redis.from_url(self.url, socket_connect_timeout=5)
+            self.r = redis.Redis.from_url(url, socket_connect_timeout=5)
+            self.r.hsetnx(_PREFIX + "meta", "options", json.dumps(wanted))
             meta = self.r.hget(_PREFIX + "meta", "options")
-            if meta is None:
-                header = json.dumps(
-                    {"format": FORMAT, "version": VERSION, "options": self.options, "bucket_bits": bits}
-                )
-                self.r.hsetnx(_PREFIX + "meta", "options", header)
-                meta = self.r.hget(_PREFIX + "meta", "options")
+            self._push = self.r.register_script(_PUSH)
         except redis.RedisError as exc:
-            raise IndexError_(f"cannot reach the index at {shown}: {exc}") from exc
+            raise IndexError_(f"cannot reach the index at {self._shown}: {exc}") from exc
         header = json.loads(meta or "{}")
+        if header.get("version") != VERSION:
+            raise IndexError_(
+                f"the index at {self._shown} is a version {header.get('version')} index; this "
+                f"cleanseed reads version {VERSION}: use another database or empty this one"
+            )
         if header.get("options") != self.options:
             raise IndexError_(
-                f"the index at {shown} was built with other signature options: {header.get('options')}"
+                f"the index at {self._shown} was built with other signature options: {header.get('options')}"
             )
-        self.bits = int(header.get("bucket_bits", 16))
-        try:
-            self._append_sha = self.r.script_load(_APPEND_ALL)
-        except redis.RedisError as exc:
-            raise IndexError_(f"index server {shown}: {exc}") from exc
-        self._errors = redis.RedisError
-        self._doc_cache: dict[int, str] = {}
-        self._cache: dict[int, tuple[bytes, int, int, int]] = {}
+        self.sync()
 
-    def _call(self, pipe: Any) -> list[Any]:
+    def _call(self, fn: Callable[[], Any]) -> Any:
         try:
-            return list(pipe.execute())
+            return fn()
         except self._errors as exc:
-            raise IndexError_(f"index server: {exc}") from exc
+            raise IndexError_(f"index server {self._shown}: {exc}") from exc
 
-    def _names(self, kind: str, numbers: Any) -> list[bytes]:
-        return [f"{_PREFIX}{kind}:{int(x)}".encode() for x in numbers]
+    def sync(self) -> None:
+        while True:
+            got = self._call(lambda: self.r.lrange(self._log, self._cursor, self._cursor + _PAGE - 1))
+            self._take(got)
+            if len(got) < _PAGE:
+                return
 
-    def query(self, keys: np.ndarray, sig8: np.ndarray | None = None) -> list[np.ndarray]:
-        """One MGET of the document's buckets, one of the candidates' record blocks, one of
-        document ids not seen before; matching is vectorized."""
-        n = len(keys)
-        self._cache = {}
-        empty = [np.zeros(0, dtype=np.int64) for _ in range(n)]
-        if not n:
-            return []
-        flat = keys.reshape(-1).astype(np.uint64)
-        buckets = (flat & np.uint64((1 << self.bits) - 1)).astype(np.int64)
-        his = ((flat >> np.uint64(self.bits)) & np.uint64(0xFFFF)).astype(np.int64)
-        uniq, inverse = np.unique(buckets, return_inverse=True)
-        values = self._mget(self._names("b", uniq))
-        lens = np.array([len(v) // 6 if v else 0 for v in values], dtype=np.int64)
-        if not lens.sum():
-            return empty
-        blob = b"".join(v[: len(v) - len(v) % 6] for v in values if v)
-        entries = np.frombuffer(blob, dtype=np.uint8).reshape(-1, 6)
-        e_key = np.repeat(np.arange(len(uniq), dtype=np.int64), lens) << 16
-        e_key |= entries[:, 0].astype(np.int64) | (entries[:, 1].astype(np.int64) << 8)
-        e_id = entries[:, 2:].copy().view("<u4").reshape(-1).astype(np.int64)
-        order = np.argsort(e_key, kind="stable")
-        sorted_keys = e_key[order]
-        l_key = (inverse.reshape(-1).astype(np.int64) << 16) | his
-        lo = np.searchsorted(sorted_keys, l_key, "left")
-        counts = np.searchsorted(sorted_keys, l_key, "right") - lo
-        total = int(counts.sum())
-        if not total:
-            return empty
-        starts = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(total)
-        rows = np.repeat(np.arange(len(l_key)) // self.bands, counts)
-        pairs = np.unique(rows * np.int64(1 << 40) + e_id[order[starts]])
-        rows, items = pairs >> 40, pairs & ((1 << 40) - 1)
-        blocks = np.unique(items // _BLOCK)
-        got = dict(zip(blocks.tolist(), self._mget(self._names("r", blocks))))
-        recs = np.zeros((len(items), _RECORD), dtype=np.uint8)
-        ok = np.zeros(len(items), dtype=bool)
-        for k, item in enumerate(items.tolist()):
-            raw = got.get(item // _BLOCK)
-            off = (item % _BLOCK) * _RECORD
-            if raw and len(raw) >= off + _RECORD:
-                recs[k] = np.frombuffer(raw, dtype=np.uint8, count=_RECORD, offset=off)
-                ok[k] = recs[k, 64:66].any()  # a zero size: allocated by another process, not written yet
-        if sig8 is not None:  # a band must match on its signature bytes: drops truncated-key collisions
-            mine = np.asarray(sig8, dtype=np.uint8)[rows].reshape(-1, self.bands, self.rows)
-            ok &= (recs[:, :64].reshape(-1, self.bands, self.rows) == mine).all(axis=2).any(axis=1)
-        rows, items, recs = rows[ok], items[ok], recs[ok]
-        sizes = recs[:, 64].astype(np.int64) | (recs[:, 65].astype(np.int64) << 8)
-        paras = recs[:, 66].astype(np.int64) | (recs[:, 67].astype(np.int64) << 8)
-        docs = np.zeros(len(recs), dtype=np.int64)
-        for b in range(6):
-            docs |= recs[:, 68 + b].astype(np.int64) << (8 * b)
-        for k, item in enumerate(items.tolist()):
-            self._cache[item] = (recs[k, :64].tobytes(), int(sizes[k]), int(paras[k]), int(docs[k]))
-        unknown = sorted(set(docs.tolist()) - set(self._doc_cache))
-        if unknown:
-            if len(self._doc_cache) > 100_000:
-                self._doc_cache = {}
-            for d, name in zip(unknown, self._mget(self._names("d", unknown))):
-                self._doc_cache[d] = (name or b"").decode("utf-8")
-        bounds = np.searchsorted(rows, np.arange(n + 1))
-        return [items[bounds[r] : bounds[r + 1]] for r in range(n)]
+    def _take(self, segments: list[bytes]) -> None:
+        for blob in segments:
+            self._append(*self._unpack_segment(blob))
+            self._cursor += 1
 
-    def _mget(self, names: list[bytes]) -> list[Any]:
-        try:
-            return list(self.r.mget(names))
-        except self._errors as exc:
-            raise IndexError_(f"index server: {exc}") from exc
+    def commit(self, docs: list[Addition]) -> bool:
+        docs = [d for d in docs if len(d[1])]
+        if not docs:
+            return True  # nothing kept: nothing another process added can undo that
+        blob = self._segment(docs)
+        missed = self._call(lambda: self._push(keys=[self._log], args=[self._cursor, blob, _PAGE]))
+        if not missed:
+            self._take([blob])
+            return True
+        self._take(missed)
+        self.sync()
+        return False
 
-    def signatures(self, items: np.ndarray) -> np.ndarray:
-        return bbit(
-            np.frombuffer(b"".join(self._cache[int(i)][0] for i in items), dtype=np.uint8).reshape(
-                -1, self.num_perm
-            )
+    def _segment(self, docs: list[Addition]) -> bytes:
+        ids = [d[3].encode("utf-8") for d in docs]
+        head = np.array([len(docs), sum(len(d[1]) for d in docs)], dtype="<u4")
+        return b"".join(
+            [
+                head.tobytes(),
+                np.array([len(d[1]) for d in docs], dtype="<u4").tobytes(),
+                np.array([len(i) for i in ids], dtype="<u4").tobytes(),
+                b"".join(ids),
+                np.concatenate([_prefixes(d[0]) for d in docs]).astype("<u2").tobytes(),
+                self._packed(np.concatenate([d[1] for d in docs])).tobytes(),
+                np.concatenate([np.asarray(d[2], dtype="<u2") for d in docs]).tobytes(),
+                np.concatenate([np.asarray(d[4], dtype="<u4") for d in docs]).tobytes(),
+            ]
         )
 
-    def sizes(self, items: np.ndarray) -> np.ndarray:
-        return np.array([self._cache[int(i)][1] for i in items], dtype=np.int64)
-
-    def where(self, item: int) -> tuple[str, int]:
-        _, _, para, doc = self._cache[int(item)]
-        return self._doc_cache[doc], para
+    def _unpack_segment(
+        self, blob: bytes
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray]:
+        n_docs, k = np.frombuffer(blob, dtype="<u4", count=2).tolist()
+        at = 8
+        counts = np.frombuffer(blob, dtype="<u4", count=n_docs, offset=at).astype(np.int64)
+        at += 4 * n_docs
+        lens = np.frombuffer(blob, dtype="<u4", count=n_docs, offset=at).tolist()
+        at += 4 * n_docs
+        doc_ids = []
+        for n in lens:
+            doc_ids.append(blob[at : at + n].decode("utf-8"))
+            at += n
+        prefix = np.frombuffer(blob, dtype="<u2", count=k * self.bands, offset=at).reshape(k, self.bands)
+        at += 2 * k * self.bands
+        packed = np.frombuffer(blob, dtype=np.uint8, count=k * self._width, offset=at).reshape(k, self._width)
+        at += k * self._width
+        sizes = np.frombuffer(blob, dtype="<u2", count=k, offset=at)
+        paras = np.frombuffer(blob, dtype="<u4", count=k, offset=2 * k + at)
+        return prefix, packed, sizes, paras, doc_ids, counts
 
     def add(
         self, keys: np.ndarray, sig8: np.ndarray, sizes: np.ndarray, doc_id: str, paras: list[int]
     ) -> None:
-        k = len(keys)
-        if not k:
-            return
-        pipe = self.r.pipeline(transaction=False)
-        pipe.incrby(_PREFIX + "items", k)
-        pipe.incr(_PREFIX + "docs")
-        end, doc = self._call(pipe)
-        start = int(end) - k
-        doc = int(doc)
-        pipe = self.r.pipeline(transaction=False)
-        pipe.set(_PREFIX + f"d:{doc}", doc_id.encode("utf-8"))
-        recs = np.zeros((k, _RECORD), dtype=np.uint8)
-        recs[:, :64] = sig8
-        recs[:, 64:66] = np.asarray(sizes, dtype="<u2").view(np.uint8).reshape(k, 2)
-        recs[:, 66:68] = np.minimum(np.asarray(paras), 0xFFFF).astype("<u2").view(np.uint8).reshape(k, 2)
-        recs[:, 68:74] = np.frombuffer(doc.to_bytes(6, "little"), dtype=np.uint8)
-        records = recs.tobytes()
-        item = start
-        while item < start + k:  # one SETRANGE per block touched; a block is sized whole first
-            block = item // _BLOCK
-            upto = min(start + k, (block + 1) * _BLOCK)
-            rname = _PREFIX + f"r:{block}"
-            pipe.setrange(rname, _BLOCK * _RECORD - 1, b"\0")  # last byte: a zero byte of a doc number
-            pipe.setrange(
-                rname, (item % _BLOCK) * _RECORD, records[(item - start) * _RECORD : (upto - start) * _RECORD]
-            )
-            item = upto
-        flat = keys.reshape(-1).astype(np.uint64)
-        buckets = (flat & np.uint64((1 << self.bits) - 1)).astype(np.int64)
-        entries = np.zeros((len(flat), 6), dtype=np.uint8)
-        entries[:, :2] = (
-            ((flat >> np.uint64(self.bits)) & np.uint64(0xFFFF)).astype("<u2").view(np.uint8).reshape(-1, 2)
-        )
-        ids = np.repeat(np.arange(start, start + k, dtype=np.uint32), keys.shape[1])
-        entries[:, 2:] = ids.astype("<u4").view(np.uint8).reshape(-1, 4)
-        order = np.argsort(buckets, kind="stable")
-        uniq, first = np.unique(buckets[order], return_index=True)
-        blob = entries[order].tobytes()
-        cuts = [*(first * 6).tolist(), len(blob)]
-        values = [blob[cuts[i] : cuts[i + 1]] for i in range(len(uniq))]
-        pipe.evalsha(self._append_sha, len(uniq), *self._names("b", uniq), *values)
-        self._call(pipe)
+        """One document, appended to the log whatever it holds now (`commit` is the checked way)."""
+        while not self.commit([(keys, sig8, sizes, doc_id, paras)]):
+            pass
 
     def memory(self) -> int:
         """Bytes the server uses (used_memory)."""
-        return int(self.r.info("memory")["used_memory"])
+        return int(self._call(lambda: self.r.info("memory"))["used_memory"])
 
     def close(self) -> None:
         self.r.close()
