@@ -323,11 +323,11 @@ def test_redis_commit_refused_when_another_process_added_meanwhile(redis_url, sh
     first, copy = _dev_records(shared, 1), _dev_records(shared, 1)
     copy[0].id = "copy"
     b.judge(first[0])  # b keeps the passage and appends it to the log
-    monkeypatch.setattr(a.index, "sync", lambda: None)  # a judges against its stale replica...
+    monkeypatch.setattr(a.index, "sync", lambda force=False: None)  # a judges a stale replica...
     a.judge(copy[0])  # ...its commit is refused, it takes b's segment and judges again
     dups = [e for e in copy[0].removed if e["reason"] == "duplicate"]
     assert len(dups) > 5 and all(e["of"]["id"] == "0" for e in dups)
-    b.index.sync()
+    b.index.sync(force=True)
     assert len(a.index) == len(b.index)  # the same log, in the same order
     assert a.index.where(len(a.index) - 1) == b.index.where(len(b.index) - 1)
 

@@ -466,29 +466,29 @@ class NearDuplicates:
             return
         entries_by_para: dict[int, list[dict[str, Any]]] = {}
         kept_by_para: dict[int, list[str]] = {}
+        last: tuple[int, int, str, int] | None = (
+            None  # unit, paragraph, and the earlier copy of the last entry
+        )
+        entry: dict[str, Any] = {}
         for u, (unit, match) in enumerate(zip(units, matches)):
             if match is None:
                 kept_by_para.setdefault(unit.para, []).append(unit.text)
                 continue
-            entries = entries_by_para.setdefault(unit.para, [])
-            of = {"id": match[0], "paragraph": match[1]}
-            if entries and entries[-1]["of"] == of and entries[-1]["_last"] == u - 1:
+            if last is not None and last == (u - 1, unit.para, match[0], match[1]):
                 # consecutive sentences repeating one earlier paragraph: one entry
-                entries[-1]["text"] += " " + unit.text
-                entries[-1]["similarity"] = min(entries[-1]["similarity"], match[2])
-                entries[-1]["_last"] = u
+                entry["text"] += " " + unit.text
+                entry["similarity"] = min(entry["similarity"], match[2])
             else:
-                entries.append(
-                    {"text": unit.text, "reason": "duplicate", "of": of, "similarity": match[2], "_last": u}
-                )
+                of = {"id": match[0], "paragraph": match[1]}
+                entry = {"text": unit.text, "reason": "duplicate", "of": of, "similarity": match[2]}
+                entries_by_para.setdefault(unit.para, []).append(entry)
+            last = (u, unit.para, match[0], match[1])
         if not entries_by_para:
             return
         target = rec.duplicates if self.config.mark else rec.removed
         new_paragraphs = []
         for p, para in enumerate(rec.paragraphs):
-            for e in entries_by_para.get(p, []):
-                del e["_last"]
-                target.append(e)
+            target.extend(entries_by_para.get(p, ()))
             if self.config.mark or p not in entries_by_para:
                 new_paragraphs.append(para)
             elif p in kept_by_para:

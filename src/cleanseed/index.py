@@ -488,6 +488,8 @@ class MemoryIndex:
         if run.keys is not None:
             wanted = vals | (band.astype(np.uint64) << np.uint64(48))
             lo = np.searchsorted(run.keys, wanted, "left")
+            hit = np.flatnonzero(run.keys[np.minimum(lo, len(run.keys) - 1)] == wanted)
+            lo, wanted, qrow = lo[hit], wanted[hit], qrow[hit]  # most find nothing: the rest are counted
             counts = np.searchsorted(run.keys, wanted, "right") - lo
             total = int(counts.sum())
             if not total:
@@ -770,6 +772,7 @@ class RedisIndex(MemoryIndex):
         self._errors = redis.RedisError
         self._log = _PREFIX + "log"
         self._cursor = 0  # segments of the log in the replica
+        self._alone = False  # the last read found nothing new: no other process is writing
         wanted = {"format": FORMAT, "version": VERSION, "options": self.options}
         try:
             self.r = redis.Redis.from_url(url, socket_connect_timeout=5)
@@ -796,11 +799,16 @@ class RedisIndex(MemoryIndex):
         except self._errors as exc:
             raise IndexError_(f"index server {self._shown}: {exc}") from exc
 
-    def sync(self) -> None:
+    def sync(self, force: bool = False) -> None:
+        """Read what other processes appended. Skipped while nobody else writes (unless forced):
+        a commit is checked anyway, so that saves a round trip a batch at no risk."""
+        if self._alone and not force:
+            return
         while True:
             got = self._call(lambda: self.r.lrange(self._log, self._cursor, self._cursor + _PAGE - 1))
             self._take(got)
             if len(got) < _PAGE:
+                self._alone = not got
                 return
 
     def _take(self, segments: list[bytes]) -> None:
@@ -818,7 +826,8 @@ class RedisIndex(MemoryIndex):
             self._take([blob])
             return True
         self._take(missed)
-        self.sync()
+        self.sync(force=True)
+        self._alone = False  # another process writes: read before each batch from now on
         return False
 
     def _segment(self, docs: list[Addition]) -> bytes:
