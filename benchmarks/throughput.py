@@ -240,8 +240,24 @@ def start_redis(tmp: Path) -> tuple[subprocess.Popen[bytes], str] | None:
     return proc, f"redis://127.0.0.1:{port}/0"
 
 
-def dedup_stage_speed(path: Path, index_url: str | None) -> tuple[int, float, int]:
-    """Paragraphs/s of the dedup stage alone (query + insert) over pre-signed documents."""
+def dedup_stage_speed(path: Path, index_url: str | None, repeat: int = 3) -> tuple[int, float, int]:
+    """The dedup stage alone (query + confirm + insert) over pre-signed documents, from an empty
+    index: the best of `repeat` passes (a pass is about a second; on a shared machine one pass
+    can lose a third to other processes), and the index memory of the last."""
+    best = None
+    for _ in range(repeat):
+        n, elapsed, used = _dedup_pass(path, index_url)
+        if best is None or elapsed < best[1]:
+            best = (n, elapsed, used)
+        if index_url is not None:
+            import redis
+
+            redis.Redis.from_url(index_url).flushdb()
+    assert best is not None
+    return best
+
+
+def _dedup_pass(path: Path, index_url: str | None) -> tuple[int, float, int]:
     import orjson
 
     from cleanseed.config import DedupConfig

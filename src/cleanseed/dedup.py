@@ -403,7 +403,8 @@ class NearDuplicates:
                 estimate(nib[rows_i], index.signatures(items)), size[rows_i], index.sizes(items)
             )
             first = np.lexsort((items, -sim_i, rows_i))
-            first = first[np.r_[True, rows_i[first][1:] != rows_i[first][:-1]]]
+            ranked = rows_i[first]
+            first = first[np.concatenate(([True], ranked[1:] != ranked[:-1]))]
             best_sim[rows_i[first]] = sim_i[first]
             best_item[rows_i[first]] = items[first]
         found_at: dict[int, tuple[str, int]] = {}
@@ -429,7 +430,8 @@ class NearDuplicates:
             if lo < hi:
                 s_b = np.where(kept[earlier[lo:hi]], sim_b[lo:hi], -1.0)
                 first = np.lexsort((np.arange(hi - lo), -s_b, later[lo:hi]))
-                first = first[np.r_[True, later[lo:hi][first][1:] != later[lo:hi][first][:-1]]]
+                ranked = later[lo:hi][first]
+                first = first[np.concatenate(([True], ranked[1:] != ranked[:-1]))]
                 inside = {
                     r: (v, e)
                     for r, v, e in zip(
@@ -456,9 +458,10 @@ class NearDuplicates:
                 if not any(m is not None and m[0] == matches[u][0] for m in near):  # type: ignore[index]
                     matches[u] = None
             rows, paras = self._kept(units, matches)
-            kept[[r0 + r for r in rows]] = True
-            out_para[[r0 + r for r in rows]] = paras
-            plans.append((matches, rows, stored_size[[r0 + r for r in rows]].astype(np.uint16), paras))
+            at = np.asarray(rows, dtype=np.int64) + r0
+            kept[at] = True
+            out_para[at] = paras
+            plans.append((matches, rows, stored_size[at].astype(np.uint16), paras))
         return plans
 
     def _rewrite(self, rec: Record, units: list[Unit], matches: list[tuple[str, int, float] | None]) -> None:
