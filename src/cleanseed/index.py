@@ -814,9 +814,19 @@ class RedisIndex(MemoryIndex):
                 return
 
     def _take(self, segments: list[bytes]) -> None:
-        for blob in segments:
-            self._append(*self._unpack_segment(blob))
-            self._cursor += 1
+        """Segments of the log into the replica, as one run (a page of them at start-up)."""
+        if not segments:
+            return
+        parts = [self._unpack_segment(blob) for blob in segments]
+        self._append(
+            np.concatenate([p[0] for p in parts]),
+            np.concatenate([p[1] for p in parts]),
+            np.concatenate([p[2] for p in parts]),
+            np.concatenate([p[3] for p in parts]),
+            [doc_id for p in parts for doc_id in p[4]],
+            np.concatenate([p[5] for p in parts]),
+        )
+        self._cursor += len(segments)
 
     def commit(self, docs: list[Addition]) -> bool:
         docs = [d for d in docs if len(d[1])]
