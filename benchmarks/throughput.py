@@ -172,7 +172,7 @@ def rss():
     with open("/proc/self/status") as fh:
         return next(int(l.split()[1]) * 1024 for l in fh if l.startswith("VmRSS"))
 sig_pool = rng.integers(0, 256, (1 << 16, 64), dtype=np.uint8)  # made before the baseline
-keys = np.zeros((64, 16), dtype=np.uint64)
+key_pool = rng.integers(0, 1 << 64, (1 << 16, 16), dtype=np.uint64)
 base = rss()
 done = doc = 0
 while done < paras:
@@ -181,7 +181,8 @@ while done < paras:
     k = int(items.sum())
     rows = rng.integers(0, len(sig_pool), k)
     sig8 = sig_pool[rows] ^ rng.integers(0, 256, (k, 1), dtype=np.uint8)
-    index.add(keys[:k], sig8, np.full(k, 30, np.uint16), f"corpus/part-{doc // 1000:05d}.jsonl:{doc % 1000}",
+    keys = key_pool[rows] ^ rng.integers(0, 1 << 64, (k, 1), dtype=np.uint64)
+    index.add(keys, sig8, np.full(k, 30, np.uint16), f"corpus/part-{doc // 1000:05d}.jsonl:{doc % 1000}",
               np.repeat(np.arange(n_par), items).tolist())
     done += n_par
     doc += 1
@@ -240,8 +241,24 @@ def start_redis(tmp: Path) -> tuple[subprocess.Popen[bytes], str] | None:
     return proc, f"redis://127.0.0.1:{port}/0"
 
 
-def dedup_stage_speed(path: Path, index_url: str | None) -> tuple[int, float, int]:
-    """Paragraphs/s of the dedup stage alone (query + insert) over pre-signed documents."""
+def dedup_stage_speed(path: Path, index_url: str | None, repeat: int = 3) -> tuple[int, float, int]:
+    """The dedup stage alone (query + confirm + insert) over pre-signed documents, from an empty
+    index: the best of `repeat` passes (a pass is about a second; on a shared machine one pass
+    can lose a third to other processes), and the index memory of the last."""
+    best = None
+    for _ in range(repeat):
+        n, elapsed, used = _dedup_pass(path, index_url)
+        if best is None or elapsed < best[1]:
+            best = (n, elapsed, used)
+        if index_url is not None:
+            import redis
+
+            redis.Redis.from_url(index_url).flushdb()
+    assert best is not None
+    return best
+
+
+def _dedup_pass(path: Path, index_url: str | None) -> tuple[int, float, int]:
     import orjson
 
     from cleanseed.config import DedupConfig
@@ -262,8 +279,8 @@ def dedup_stage_speed(path: Path, index_url: str | None) -> tuple[int, float, in
     before = index.memory() if hasattr(index, "memory") else 0
     n = sum(len(r.paragraphs) for r, _ in docs)
     start = time.perf_counter()
-    for rec, signed in docs:
-        stage.judge(rec, signed)
+    for at in range(0, len(docs), stage.batch):  # as the stage runs in one process: batches
+        stage.judge_many(docs[at : at + stage.batch])
     elapsed = time.perf_counter() - start
     used = (index.memory() - before) if hasattr(index, "memory") else index.nbytes
     index.close()
@@ -347,6 +364,12 @@ def main() -> None:
     ap.add_argument(
         "--speed-only", action="store_true", help="only the floor, one process and datasketch figures"
     )
+    ap.add_argument(
+        "--index-only", action="store_true", help="only the index figures: memory, dedup stage, Redis"
+    )
+    ap.add_argument(
+        "--skip-index-memory", action="store_true", help="leave out the 2M-paragraph memory figure"
+    )
     args = ap.parse_args()
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory() as tmpdir:
@@ -357,40 +380,42 @@ def main() -> None:
             f"corpus: {info['paragraphs']} paragraphs, {info['bytes_per_paragraph']:.0f} bytes and "
             f"{info['sentences']:.2f} sentences each\n"
         )
-        n, t = floor(corpus)
-        floor_rate = n / t
-        line("floor (read+parse+split+5-gram shingles)", f"{floor_rate:,.0f} par/s")
-        n, t = cleanseed_one_process(corpus)
-        n_par = info["paragraphs"]
-        one_rate = n_par / t
-        line(
-            "cleanseed, one process",
-            f"{one_rate:,.0f} par/s",
-            f"{one_rate / floor_rate:.3f}x floor",
-            "goal >= 0.2x",
-        )
-        n, t = obvious(corpus, args.obvious_limit)
-        obvious_rate = n / t
-        line("datasketch, the obvious way", f"{obvious_rate:,.0f} par/s")
-        line("cleanseed vs datasketch", "", f"{one_rate / obvious_rate:.1f}x", "goal >= 12x")
-        if args.speed_only:
-            return
-        out1, t1 = command("--jobs", "1", str(corpus))
-        out2, t2 = command("--jobs", "2", str(corpus))
-        line("command --jobs 1", f"{n_par / t1:,.0f} par/s")
-        line(
-            "command --jobs 2",
-            f"{n_par / t2:,.0f} par/s",
-            f"{t1 / t2:.2f}x jobs 1, {'identical' if out1 == out2 else 'DIFFERENT'}",
-            "goal >= 1.7x, identical",
-        )
-        done, items, growth, nbytes = index_memory(args.index_paragraphs, info["sentences"])
-        line(
-            f"index at {done:,} paragraphs ({items / done:.2f} items each)",
-            f"{growth / done:.0f} B/par",
-            f"arrays {nbytes / done:.0f} B/par; 10M: {growth / done * 1e7 / 2**30:.2f} GiB",
-            "goal <= 300 B/par, 10M in 4 GB",
-        )
+        if not args.index_only:
+            n, t = floor(corpus)
+            floor_rate = n / t
+            line("floor (read+parse+split+5-gram shingles)", f"{floor_rate:,.0f} par/s")
+            n, t = cleanseed_one_process(corpus)
+            n_par = info["paragraphs"]
+            one_rate = n_par / t
+            line(
+                "cleanseed, one process",
+                f"{one_rate:,.0f} par/s",
+                f"{one_rate / floor_rate:.3f}x floor",
+                "goal >= 0.2x",
+            )
+            n, t = obvious(corpus, args.obvious_limit)
+            obvious_rate = n / t
+            line("datasketch, the obvious way", f"{obvious_rate:,.0f} par/s")
+            line("cleanseed vs datasketch", "", f"{one_rate / obvious_rate:.1f}x", "goal >= 12x")
+            if args.speed_only:
+                return
+            out1, t1 = command("--jobs", "1", str(corpus))
+            out2, t2 = command("--jobs", "2", str(corpus))
+            line("command --jobs 1", f"{n_par / t1:,.0f} par/s")
+            line(
+                "command --jobs 2",
+                f"{n_par / t2:,.0f} par/s",
+                f"{t1 / t2:.2f}x jobs 1, {'identical' if out1 == out2 else 'DIFFERENT'}",
+                "goal >= 1.7x, identical",
+            )
+        if not args.skip_index_memory:
+            done, items, growth, nbytes = index_memory(args.index_paragraphs, info["sentences"])
+            line(
+                f"index at {done:,} paragraphs ({items / done:.2f} items each)",
+                f"{growth / done:.0f} B/par",
+                f"arrays {nbytes / done:.0f} B/par; 10M: {growth / done * 1e7 / 2**30:.2f} GiB",
+                "goal <= 300 B/par, 10M in 4 GB",
+            )
         n, t, used = dedup_stage_speed(corpus, None)
         line("dedup stage, memory index", f"{n / t:,.0f} par/s")
         if args.skip_redis:

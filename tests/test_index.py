@@ -14,7 +14,7 @@ from conftest import SEEDS, cleanseed_command, run_cli
 
 import cleanseed.index as ix
 from cleanseed.config import DedupConfig
-from cleanseed.dedup import Signer
+from cleanseed.dedup import Signer, bbit
 from cleanseed.errors import IndexError_
 from cleanseed.index import FileIndex, MemoryIndex, open_index
 
@@ -46,24 +46,27 @@ def test_memory_index_finds_exactly_the_items_sharing_a_band(monkeypatch, num_pe
     monkeypatch.setattr(ix, "MAX_RUN_ITEMS", 600)
     monkeypatch.setattr(ix, "KEYED_RUN_ITEMS", keyed)
     signer = Signer(num_perm, bands)
-    rows = num_perm // bands
     index = MemoryIndex(num_perm, bands)
-    reference: dict = {}
+    reference: dict = {}  # (band, band value) -> items: what the index promises to find
+    truth: dict = {}  # (band, band key) -> items: equal bands, which must all be among them
     for d, (keys, sig8, sizes) in enumerate(_random_docs(signer, 700)):
         found = index.query(keys, sig8)
+        values = index._values(keys, index._packed(sig8))
         for r in range(len(sig8)):
-            want = set()
+            want, must = set(), set()
             for b in range(bands):
-                want |= reference.get((b, sig8[r, b * rows : (b + 1) * rows].tobytes()), set())
-            assert found[r].tolist() == sorted(want)
+                want |= reference.get((b, int(values[r, b])), set())
+                must |= truth.get((b, int(keys[r, b])), set())
+            assert found[r].tolist() == sorted(want) and must <= want
         start = len(index)
         index.add(keys, sig8, sizes, f"doc{d}", list(range(len(sig8))))
         for r in range(len(sig8)):
             for b in range(bands):
-                reference.setdefault((b, sig8[r, b * rows : (b + 1) * rows].tobytes()), set()).add(start + r)
+                reference.setdefault((b, int(values[r, b])), set()).add(start + r)
+                truth.setdefault((b, int(keys[r, b])), set()).add(start + r)
     assert len(index._runs) > 2
     assert index.where(0) == ("doc0", 0)
-    assert index.signatures(np.array([0]))[0].tolist() == next(_random_docs(signer, 1))[1][0].tolist()
+    assert index.signatures(np.array([0]))[0].tolist() == bbit(next(_random_docs(signer, 1))[1])[0].tolist()
     # saved and loaded: the same answers
     again = MemoryIndex(num_perm, bands)
     again.load_arrays(index.arrays())
@@ -78,7 +81,9 @@ def test_memory_index_is_compact(monkeypatch):
     for d, (keys, sig8, sizes) in enumerate(_random_docs(signer, 6000)):
         index.add(keys, sig8, sizes, f"doc-{d:06d}", list(range(len(sig8))))
     index._flush()
-    assert index.nbytes / len(index) < 140  # 64 signature bytes + 16 x 3-byte ids + a little
+    directories = sum(r.dir.nbytes for r in index._runs if r.dir is not None)
+    assert directories <= len(index._runs) * 16 * ((1 << ix.PREFIX_BITS) + 1) * 4  # 1 MB a run
+    assert (index.nbytes - directories) / len(index) < 80  # 32 signature bytes + 16 x 2-byte ids + a little
 
 
 def test_file_index_round_trip_and_atomic_write(tmp_path, monkeypatch):
@@ -118,6 +123,13 @@ def test_file_index_errors(tmp_path):
     bad.write_text("not an index")
     with pytest.raises(IndexError_, match="cannot read index"):
         open_index(DedupConfig(index=str(bad)))
+    old = tmp_path / "old.idx"  # an index of 8-bit signatures, before the format changed
+    with zipfile.ZipFile(old, "w") as zf:
+        zf.writestr(
+            "header.json", json.dumps({"format": "cleanseed-index", "version": 1, "arrays": ["sig8"]})
+        )
+    with pytest.raises(IndexError_, match="is a version 1 index; this cleanseed reads version 2"):
+        open_index(DedupConfig(index=str(old)))
     good = tmp_path / "good.idx"
     open_index(DedupConfig(index=str(good))).close()
     with pytest.raises(IndexError_, match=r"other signature options: seed 1 \(now 5\)"):
@@ -273,3 +285,59 @@ def test_two_processes_share_one_redis(redis_url, tmp_path, shared):
             if e["reason"] == "duplicate"
         }
         assert removed_of & ids[theirs]
+
+
+def _dev_records(shared, n=120):
+    from cleanseed.readers import split_blocks
+    from cleanseed.record import Record
+
+    lines = (shared / "eval" / "neardup-dev" / "input.jsonl").read_text(encoding="utf-8").splitlines()[:n]
+    return [
+        Record(id=str(i), source="dev", paragraphs=split_blocks(json.loads(x)["text"]))
+        for i, x in enumerate(lines)
+    ]
+
+
+def _judged(stage, records, batch):
+    for at in range(0, len(records), batch):
+        stage.judge_many([(r, None) for r in records[at : at + batch]])
+    return [r.to_dict() for r in records]
+
+
+@pytest.mark.parametrize("batch", [7, 64])
+def test_batches_judge_exactly_as_one_document_at_a_time(shared, batch):
+    """Within a batch, earlier documents' kept sentences are candidates, as if indexed already."""
+    from cleanseed.dedup import NearDuplicates
+
+    one = _judged(NearDuplicates(DedupConfig()), _dev_records(shared), 1)
+    many = _judged(NearDuplicates(DedupConfig()), _dev_records(shared), batch)
+    assert many == one
+    assert sum(e["reason"] == "duplicate" for d in one for e in d["removed"]) > 50
+
+
+def test_redis_commit_refused_when_another_process_added_meanwhile(redis_url, shared, monkeypatch):
+    from cleanseed.dedup import NearDuplicates
+
+    config = DedupConfig(index=redis_url)
+    a, b = NearDuplicates(config), NearDuplicates(config)  # two processes, both caught up (empty)
+    first, copy = _dev_records(shared, 1), _dev_records(shared, 1)
+    copy[0].id = "copy"
+    b.judge(first[0])  # b keeps the passage and appends it to the log
+    monkeypatch.setattr(a.index, "sync", lambda force=False: None)  # a judges a stale replica...
+    a.judge(copy[0])  # ...its commit is refused, it takes b's segment and judges again
+    dups = [e for e in copy[0].removed if e["reason"] == "duplicate"]
+    assert len(dups) > 5 and all(e["of"]["id"] == "0" for e in dups)
+    b.index.sync(force=True)
+    assert len(a.index) == len(b.index)  # the same log, in the same order
+    assert a.index.where(len(a.index) - 1) == b.index.where(len(b.index) - 1)
+
+
+def test_redis_index_of_an_older_version_is_a_clear_error(redis_url):
+    import redis
+
+    port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
+    redis.Redis(port=port).hset(
+        "cleanseed:meta", "options", json.dumps({"format": "cleanseed-index", "version": 1})
+    )
+    with pytest.raises(IndexError_, match="is a version 1 index; this cleanseed reads version 2"):
+        open_index(DedupConfig(index=redis_url))

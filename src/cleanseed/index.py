@@ -1,87 +1,134 @@
 """Where signatures live: compact arrays in memory, a file that persists them, or a Redis server.
 
-An index holds items (kept sentences). Per item: its 8-bit MinHash signature (`num_perm` bytes),
-its shingle count, and where it came from (document, output paragraph). The interface the
-near-duplicate stage uses:
+An index holds items (kept sentences). Per item: its b-bit MinHash signature (`dedup.bbit`: 4
+bits per value, two values a byte), its shingle count, and where it came from (document,
+output paragraph). The interface the near-duplicate stage uses:
 
     query(keys, sig8)      per sentence, the item ids sharing at least one LSH band, sorted
-    signatures(items)      uint8[len, num_perm]
+    signatures(items)      uint8[len, num_perm] of b-bit values
     sizes(items)           shingle counts
     where(item)            (document id, paragraph)
     add(keys, sig8, sizes, doc_id, paras)
     close()                end of a completed run (a persistent index is saved here)
     discard()              end of an interrupted run (nothing is saved)
 
-`MemoryIndex` finds band matches without storing band keys: a band matches exactly when its
-`rows` MinHash values are equal, so their low bytes (which the 8-bit signature holds) are equal
-too. Each band keeps only item ids, sorted by that band's low bytes (one uint32 for the default
-4 rows), in LSM runs: an append buffer (a dict) flushed into sorted runs, merged geometrically;
-a query is a short directory-guided binary search per run, vectorized over the document's
-sentences. Cost per item at the defaults: 64 signature bytes + 16 bands x 3-byte ids + 2 + 4,
-about 120 bytes; ~280 bytes per paragraph of ~2.3 sentences. Equal low bytes with unequal
-values (probability 2^-32 per unrelated pair) only add a candidate, which confirmation judges.
+`MemoryIndex` stores no band keys. A band's *value* is the top PREFIX_BITS bits of its band key
+(from the full 32-bit MinHash values) followed by the band's 4-bit values (16 bits for 4 rows):
+30 bits at the defaults, so two sentences with unequal bands share a value with probability
+~2^-30 (an extra candidate, which confirmation rejects); equal bands always do. Each band keeps
+item ids sorted by value in LSM runs (a dict buffer flushed into sorted runs, merged
+geometrically). A small run keeps its values explicitly (8 bytes an entry, one searchsorted per
+query); a large one keeps, per band, a directory of 2^PREFIX_BITS offsets instead, so the
+prefix is implied by an entry's position and the rest is read back from the stored signature:
+a query is a directory lookup and a short binary search per band, vectorized over a batch's
+sentences. Run-local ids are 16 bits in runs of up to 65,536 items, else 20 (runs stop
+merging at 2^20 items). For a batch: `query_pairs`, `band_values`, `sync`, `commit`.
+
+Cost per item at the defaults: 32 signature bytes + 16 bands x 2.5-byte ids (2 in runs of up
+to 65,536 items) + 2 (size) + 4 (paragraph), ~78 bytes, plus 1 MB of directory per large run
+and the document ids: 254 bytes of arrays per paragraph of 3.15 sentences.
 """
 
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import tempfile
 import zipfile
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from cleanseed.config import DedupConfig
+from cleanseed.dedup import SIG_BITS, bbit
 from cleanseed.errors import IndexError_
 
 BUFFER_ITEMS = 4096  # items held in the dict buffer before they become a sorted run
 MERGE_RATIO = 4  # a run is merged into the one before it while that one is < 4x its size
-MAX_RUN_ITEMS = 1 << 20
-KEYED_RUN_ITEMS = (
-    1 << 16
-)  # runs up to this size keep explicit band values (8 bytes per entry)  # runs stop merging past this: bounds the transient copy of a merge
-PACK_LIMIT = 1 << 24  # item ids below this are stored in 3 bytes
+MAX_RUN_ITEMS = 1 << 20  # runs stop merging past this: bounds the transient copy of a merge
+KEYED_RUN_ITEMS = 1 << 16  # runs up to this size keep explicit band values; larger ones a directory
+BATCH_RUN_ITEMS = 256  # one document of this many items, or any batch, becomes a run without the buffer
+PREFIX_BITS = 14  # band-key bits a large run's directory implies (a 2^14 + 1 offsets per band)
 FORMAT = "cleanseed-index"
-VERSION = 1
+VERSION = 2
+
+assert SIG_BITS == 4, "MemoryIndex packs two 4-bit values a byte"
+
+# what `add` takes, for one document: band keys, 8-bit signatures, sizes, document id, paragraphs
+Addition = tuple[np.ndarray, np.ndarray, np.ndarray, str, list[int]]
 
 
-def _pack(ids: np.ndarray) -> np.ndarray:
-    """Item ids as 3 little-endian bytes each when they fit, else uint32."""
-    ids = ids.astype("<u4")
-    if len(ids) and int(ids.max()) >= PACK_LIMIT:
-        return ids
-    return ids.view(np.uint8).reshape(-1, 4)[:, :3].copy()
+_BAND_WORD: dict[int, Any] = {2: np.uint8, 4: "<u2", 8: "<u4"}  # a band of 2, 4, 8 rows as one word
+STRIDE = 1 << 13  # a large run's bands start at multiples of this many entries (whole pages)
+CHUNK = 1 << 17  # entries read at a time from a run being merged
 
 
-def _unpack(packed: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    if packed.ndim == 1:
-        return packed[pos].astype(np.int64)
-    b = packed[pos].astype(np.int64)
-    return b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
+def _prefixes(keys: np.ndarray) -> np.ndarray:
+    """The top PREFIX_BITS bits of band keys, as uint16."""
+    return (np.asarray(keys, dtype=np.uint64) >> np.uint64(64 - PREFIX_BITS)).astype(np.uint16)
 
 
-def _dir_bits(m: int) -> int:
-    """Directory buckets per band for a run of m items: 16-32 entries each, ~3 bytes per item."""
-    return max(0, min(24, m.bit_length() - 5))
+def _mapped(count: int, dtype: Any) -> tuple[np.ndarray, mmap.mmap]:
+    """A zeroed array in its own anonymous mapping, so parts of it can be released early."""
+    mm = mmap.mmap(-1, max(1, count * np.dtype(dtype).itemsize))
+    return np.frombuffer(mm, dtype=dtype, count=count), mm
 
 
 class _Run:
-    """Sorted item ids, one block of `m` per band, and a directory on each band's top value bits."""
+    """Items start..start+m: per band (a block of `stride` entries), run-local ids sorted by band
+    value, then either the values themselves (`keys`: band << 48 | value, small runs) or a
+    directory on their prefix. Ids are 16 bits (`ids`) plus, past 65,536 items, 4 more (`hi`,
+    two a byte): runs never exceed MAX_RUN_ITEMS (2^20)."""
 
-    __slots__ = ("m", "ids", "dir", "shift", "nb", "keys")
+    __slots__ = ("start", "m", "stride", "ids", "hi", "keys", "dir", "maps")
 
-    def __init__(self, m: int, ids: np.ndarray, dir: np.ndarray, shift: int, nb: int) -> None:
-        self.m, self.ids, self.dir, self.shift, self.nb = m, ids, dir, shift, nb
-        # small runs also keep (band << 32 | value) sorted, for one searchsorted per query
-        self.keys: np.ndarray | None = None
+    def __init__(
+        self,
+        start: int,
+        m: int,
+        stride: int,
+        ids: np.ndarray,
+        hi: np.ndarray | None,
+        keys: np.ndarray | None,
+        dir: np.ndarray | None,
+        maps: tuple[mmap.mmap, ...] = (),
+    ) -> None:
+        self.start, self.m, self.stride, self.ids, self.hi = start, m, stride, ids, hi
+        self.keys, self.dir, self.maps = keys, dir, maps
 
     @property
     def nbytes(self) -> int:
-        return int(self.ids.nbytes + self.dir.nbytes + (self.keys.nbytes if self.keys is not None else 0))
+        """Bytes in use (a band block's padding past its m entries is never touched)."""
+        used = len(self.ids) // self.stride * self.m * (2.5 if self.hi is not None else 2)
+        return int(used + sum(x.nbytes for x in (self.keys, self.dir) if x is not None))
+
+    def local(self, pos: np.ndarray | slice) -> np.ndarray:
+        """Run-local ids at entry positions (band * stride + rank)."""
+        out = self.ids[pos].astype(np.int64)
+        if self.hi is not None:
+            p = np.arange(pos.start, pos.stop) if isinstance(pos, slice) else pos
+            out |= ((self.hi[p >> 1] >> ((p & 1) << 2)).astype(np.int64) & 15) << 16
+        return out
+
+    def release(self, band: int) -> None:
+        """Give a band's pages back to the system (a merge has read them; the run is going)."""
+        if not self.maps or not hasattr(mmap, "MADV_DONTNEED"):
+            return
+        page = mmap.PAGESIZE
+        for mm, arr in zip(self.maps, (self.ids, self.hi)):
+            assert arr is not None
+            per = arr.nbytes // self.bands_count()
+            lo, hi = band * per, (band + 1) * per
+            lo, hi = -(-lo // page) * page, hi // page * page
+            if hi > lo:
+                mm.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
+
+    def bands_count(self) -> int:
+        return len(self.ids) // self.stride
 
 
 class MemoryIndex:
@@ -91,15 +138,17 @@ class MemoryIndex:
         if num_perm % bands:
             raise ValueError("num_perm must be a multiple of bands")
         self.num_perm, self.bands, self.rows = num_perm, bands, num_perm // bands
-        self._vbits = 32 if self.rows <= 4 else 64
+        self._vbits = min(32, SIG_BITS * self.rows)  # bits of a band value after its prefix
+        self._width = (num_perm + 1) // 2  # signature bytes per item
         self._n = 0
-        self._sig = bytearray()  # uint8[n, num_perm]; grows by realloc (mremap), no copy
+        self._sig = bytearray()  # uint8[n, width]: packed 4-bit values; grows by realloc, no copy
         self._size = array("H")
         self._para = array("I")
         self._doc_first = array("Q")  # first item of each document
         self._doc_off = array("Q", [0])  # doc ids: offsets into _doc_bytes
         self._doc_bytes = bytearray()
         self._buffer: dict[int, Any] = {}
+        self._buffer_vals: list[np.ndarray] = []
         self._buffered_from = 0  # items from here on live in the buffer, not in runs
         self._runs: list[_Run] = []
 
@@ -109,10 +158,23 @@ class MemoryIndex:
     # ---- per item ----
 
     def _sigs(self) -> np.ndarray:
-        return np.frombuffer(self._sig, dtype=np.uint8).reshape(-1, self.num_perm)
+        return np.frombuffer(self._sig, dtype=np.uint8).reshape(-1, self._width)
+
+    def _packed(self, sig8: np.ndarray) -> np.ndarray:
+        """uint8[k, width]: the 4-bit values of 8-bit signatures, two a byte (low nibble first)."""
+        nib = bbit(sig8)
+        if self.num_perm % 2:
+            nib = np.concatenate([nib, np.zeros((len(nib), 1), dtype=np.uint8)], axis=1)
+        return np.ascontiguousarray(nib[:, 0::2] | (nib[:, 1::2] << 4))
+
+    def _unpacked(self, packed: np.ndarray) -> np.ndarray:
+        out = np.empty((len(packed), 2 * self._width), dtype=np.uint8)
+        out[:, 0::2] = packed & 15
+        out[:, 1::2] = packed >> 4
+        return out[:, : self.num_perm]
 
     def signatures(self, items: np.ndarray) -> np.ndarray:
-        return self._sigs()[np.asarray(items, dtype=np.int64)]
+        return self._unpacked(self._sigs()[np.asarray(items, dtype=np.int64)])
 
     def sizes(self, items: np.ndarray) -> np.ndarray:
         return np.frombuffer(self._size, dtype=np.uint16)[np.asarray(items, dtype=np.int64)].astype(np.int64)
@@ -125,45 +187,53 @@ class MemoryIndex:
         return self.doc_id(doc), int(self._para[item])
 
     def where_many(self, items: np.ndarray) -> list[tuple[str, int]]:
+        items = np.asarray(items, dtype=np.int64)
         docs = np.searchsorted(np.frombuffer(self._doc_first, dtype=np.uint64), items, side="right") - 1
-        return [(self.doc_id(int(d)), int(self._para[int(i)])) for d, i in zip(docs, items)]
+        paras = np.frombuffer(self._para, dtype=np.uint32)[items].tolist()
+        names = {d: self.doc_id(d) for d in set(docs.tolist())}
+        return [(names[d], p) for d, p in zip(docs.tolist(), paras)]
 
     # ---- band values ----
 
-    def _values(self, sig8: np.ndarray) -> np.ndarray:
-        """uint32 or uint64[k, bands]: each band's rows of low bytes as one number."""
-        k = len(sig8)
-        rows = np.ascontiguousarray(sig8, dtype=np.uint8).reshape(k, self.bands, self.rows)
-        if self.rows == 4:
-            return rows.view("<u4").reshape(k, self.bands)
-        if self.rows < 4:
-            pad = np.zeros((k, self.bands, 4), dtype=np.uint8)
-            pad[:, :, : self.rows] = rows
-            return pad.view("<u4").reshape(k, self.bands)
-        out = np.zeros((k, self.bands), dtype=np.uint64)
+    def _nibs(self, packed: np.ndarray, band: np.ndarray | None) -> np.ndarray:
+        """uint64 band values after the prefix, read from packed signatures: all bands
+        ([k, bands], `band` None) or one band per row ([k])."""
+        k = len(packed)
+        rows = self.rows
+        if rows in (2, 4, 8) and self._width % (rows // 2) == 0:  # a band is 1, 2 or 4 whole bytes
+            words = packed.view(_BAND_WORD[rows]).reshape(k, self.bands)
+            out = words if band is None else words[np.arange(k), band]
+            return out.astype(np.uint64)
+        nib = self._unpacked(packed).reshape(k, self.bands, rows)
+        if band is not None:
+            nib = nib[np.arange(k), band][:, None, :]
+        acc = np.zeros(nib.shape[:2], dtype=np.uint64)
         with np.errstate(over="ignore"):
-            for r in range(self.rows):
-                out = out * np.uint64(0x100000001B3) + rows[:, :, r]
-        return out
+            for r in range(rows):
+                if self._vbits == SIG_BITS * rows:
+                    acc |= nib[:, :, r].astype(np.uint64) << np.uint64(SIG_BITS * r)
+                else:  # more than 8 rows: folded to 32 bits (equal bands still fold equal)
+                    acc = (acc * np.uint64(0x01000193) + nib[:, :, r]) & np.uint64(0xFFFFFFFF)
+        return acc if band is None else acc[:, 0]
 
-    def _value_at(self, items: np.ndarray, band: np.ndarray) -> np.ndarray:
-        """Band values of stored items (`band` per element)."""
-        sigs = self._sigs()
-        if self.rows == 4:
-            return sigs.view("<u4")[items, band]
-        cols = band[:, None] * self.rows + np.arange(self.rows)[None, :]
-        return self._fold(sigs[items[:, None], cols])
+    def _nib_at(self, items: np.ndarray, band: np.ndarray) -> np.ndarray:
+        """Band values after the prefix of stored items, `band` per item."""
+        rows = self.rows
+        if rows in (2, 4, 8) and self._width % (rows // 2) == 0:
+            words = self._sigs().view(_BAND_WORD[rows])
+            return words[items, band].astype(np.uint64)
+        return self._nibs(self._sigs()[items], band)
 
-    def _fold(self, rows: np.ndarray) -> np.ndarray:
-        if self.rows <= 4:
-            pad = np.zeros((len(rows), 4), dtype=np.uint8)
-            pad[:, : self.rows] = rows
-            return pad.view("<u4").reshape(-1)
-        out = np.zeros(len(rows), dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            for r in range(self.rows):
-                out = out * np.uint64(0x100000001B3) + rows[:, r]
-        return out
+    def _values(self, keys: np.ndarray, packed: np.ndarray) -> np.ndarray:
+        """uint64[k, bands]: each band's key prefix, then its 4-bit values."""
+        return self._prefixed(_prefixes(keys).reshape(len(packed), self.bands), packed)
+
+    def _prefixed(self, prefix: np.ndarray, packed: np.ndarray) -> np.ndarray:
+        return (prefix.astype(np.uint64) << np.uint64(self._vbits)) | self._nibs(packed, None)
+
+    def band_values(self, keys: np.ndarray, sig8: np.ndarray) -> np.ndarray:
+        """uint64[k, bands]: what `query` matches on; two sentences sharing one are candidates."""
+        return self._values(keys, self._packed(sig8))
 
     # ---- adding ----
 
@@ -177,16 +247,18 @@ class MemoryIndex:
         self._doc_first.append(start)
         self._doc_bytes += doc_id.encode("utf-8")
         self._doc_off.append(len(self._doc_bytes))
-        self._sig += np.ascontiguousarray(sig8, dtype=np.uint8).tobytes()
+        packed = self._packed(sig8)
+        self._sig += packed.tobytes()
         self._size.frombytes(np.asarray(sizes, dtype=np.uint16).tobytes())
         self._para.frombytes(np.asarray(paras, dtype=np.uint32).tobytes())
         self._n += k
-        buf = self._buffer
-        vals = self._values(sig8).tolist()
-        for r, row in enumerate(vals):
+        vals = self._values(keys, packed)
+        self._buffer_vals.append(vals)
+        buf, nb = self._buffer, self.bands
+        for r, row in enumerate(vals.tolist()):
             item = start + r
             for b, v in enumerate(row):
-                key = (v << 8) | b
+                key = v * nb + b
                 hit = buf.get(key)
                 if hit is None:
                     buf[key] = item
@@ -197,13 +269,68 @@ class MemoryIndex:
         if self._n - self._buffered_from >= BUFFER_ITEMS:
             self._flush()
 
+    def add_batch(self, docs: list[Addition]) -> None:
+        """`add` for many documents: a large batch becomes a sorted run without the buffer."""
+        docs = [d for d in docs if len(d[1])]
+        if not docs:
+            return
+        if len(docs) == 1 and len(docs[0][1]) < BATCH_RUN_ITEMS:
+            for d in docs:
+                self.add(*d)
+            return
+        self._append(
+            _prefixes(np.concatenate([d[0] for d in docs])),
+            self._packed(np.concatenate([d[1] for d in docs])),
+            np.concatenate([np.asarray(d[2], dtype=np.uint16) for d in docs]),
+            np.concatenate([np.asarray(d[4], dtype=np.uint32) for d in docs]),
+            [d[3] for d in docs],
+            np.array([len(d[1]) for d in docs], dtype=np.int64),
+        )
+
+    def _append(
+        self,
+        prefix: np.ndarray,
+        packed: np.ndarray,
+        sizes: np.ndarray,
+        paras: np.ndarray,
+        doc_ids: list[str],
+        counts: np.ndarray,
+    ) -> None:
+        """Items of whole documents, in order, as one new run (band prefixes given, uint16[k, bands])."""
+        k = len(packed)
+        if not k:
+            return
+        self._flush()  # the buffer first: runs stay in item order
+        firsts = self._n + np.cumsum(counts) - counts
+        self._doc_first.frombytes(firsts.astype(np.uint64).tobytes())
+        for doc_id in doc_ids:
+            self._doc_bytes += doc_id.encode("utf-8")
+            self._doc_off.append(len(self._doc_bytes))
+        self._sig += np.ascontiguousarray(packed, dtype=np.uint8).tobytes()
+        self._size.frombytes(np.asarray(sizes, dtype=np.uint16).tobytes())
+        self._para.frombytes(np.asarray(paras, dtype=np.uint32).tobytes())
+        self._n += k
+        self._buffer_vals = [self._prefixed(prefix.reshape(k, self.bands), packed)]
+        self._flush()
+
+    def sync(self) -> None:
+        """Bring the index up to date before a batch is judged (a shared index pulls others' items)."""
+
+    def commit(self, docs: list[Addition]) -> bool:
+        """Add a judged batch's kept items; False when the index changed since `sync` (judge again)."""
+        self.add_batch(docs)
+        return True
+
     def _flush(self) -> None:
         """The buffer becomes a sorted run; runs of similar size merge."""
-        if self._n == self._buffered_from:
+        m = self._n - self._buffered_from
+        if not m:
             return
-        items = np.arange(self._buffered_from, self._n, dtype=np.int64)
-        self._runs.append(self._build(len(items), lambda band: items))
+        vals = np.concatenate(self._buffer_vals)
         self._buffer = {}
+        self._buffer_vals = []
+        local = np.arange(m, dtype=np.int64)
+        self._runs.append(self._build(self._buffered_from, m, lambda b: iter([(vals[:, b], local)])))
         self._buffered_from = self._n
         while (
             len(self._runs) >= 2
@@ -214,73 +341,123 @@ class MemoryIndex:
             a = self._runs.pop()
             self._runs.append(self._merge(a, b))
 
-    def _band_ids(self, run: _Run, band: int) -> np.ndarray:
-        return _unpack(run.ids, np.arange(band * run.m, (band + 1) * run.m))
-
-    def _build(self, m: int, band_items: Callable[[int], np.ndarray]) -> _Run:
-        """A run of m items from each band's items (any order; sorted here by band value, then
-        item), made one band at a time so a merge's transient memory is one band's."""
-        nb = _dir_bits(m)
-        shift = self._vbits - nb
-        big = self._n >= PACK_LIMIT
-        ids = np.empty(
-            (self.bands * m,) if big else (self.bands * m, 3), dtype=np.uint32 if big else np.uint8
-        )
-        dirs = np.empty(self.bands * ((1 << nb) + 1), dtype=np.uint32)
-        for b in range(self.bands):
-            items = band_items(b)
-            vals = self._value_at(items, np.full(m, b))
-            if vals.dtype == np.uint32:  # one uint64 sort, no index arrays: a merge's peak memory stays low
-                both = (vals.astype(np.uint64) << np.uint64(32)) | items.astype(np.uint64)
-                del vals
-                both.sort()
-                items = (both & np.uint64(0xFFFFFFFF)).astype(np.int64)
-                vals = (both >> np.uint64(32)).astype(np.uint32)
-                del both
+    def _entries(self, run: _Run, band: int, offset: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """One band of a run in chunks: (values, ids local to a run starting `offset` earlier)."""
+        for lo in range(0, run.m, CHUNK):
+            hi = min(run.m, lo + CHUNK)
+            at = band * run.stride
+            local = run.local(slice(at + lo, at + hi))
+            if run.keys is not None:
+                vals = run.keys[band * run.m + lo : band * run.m + hi] & np.uint64((1 << 48) - 1)
             else:
-                order = np.lexsort((items, vals))
-                items, vals = items[order], vals[order]
-            ids[b * m : (b + 1) * m] = _pack(items) if not big else items
-            tops = (vals >> vals.dtype.type(shift)).astype(np.int64) if nb else np.zeros(m, dtype=np.int64)
-            d = dirs[b * ((1 << nb) + 1) : (b + 1) * ((1 << nb) + 1)]
-            d[:] = np.searchsorted(tops, np.arange((1 << nb) + 1))
-        run = _Run(m, ids, dirs, shift, nb)
-        if self._vbits == 32 and m <= KEYED_RUN_ITEMS:
-            keys = np.empty(self.bands * m, dtype=np.uint64)
-            for b in range(self.bands):
-                part = _unpack(ids, np.arange(b * m, (b + 1) * m))
-                keys[b * m : (b + 1) * m] = self._value_at(part, np.full(m, b)).astype(np.uint64) | np.uint64(
-                    b << 32
-                )
-            run.keys = keys
-        return run
+                assert run.dir is not None
+                prefix = np.searchsorted(run.dir[band], np.arange(lo, hi), "right") - 1
+                vals = prefix.astype(np.uint64) << np.uint64(self._vbits)
+                del prefix
+                vals |= self._nib_at(run.start + local, np.full(hi - lo, band))
+            yield vals, local + offset
+
+    def _build(
+        self, start: int, m: int, parts: Callable[[int], Iterator[tuple[np.ndarray, np.ndarray]]]
+    ) -> _Run:
+        """A run of items start..start+m from each band's (values, run-local ids) in any order,
+        made one band at a time so a merge's transient memory is about one band's."""
+        keyed = m <= KEYED_RUN_ITEMS
+        id_bits = max(1, (m - 1).bit_length())
+        if id_bits > 20:
+            raise ValueError("a run holds at most 2^20 items")
+        fits = PREFIX_BITS + self._vbits + id_bits <= 64
+        maps: tuple[mmap.mmap, ...] = ()
+        hi: np.ndarray | None = None
+        if keyed:
+            stride = m + m % 2
+            ids = np.empty(self.bands * stride, dtype=np.uint16)
+            if m > 1 << 16:
+                hi = np.empty(self.bands * stride // 2 + 1, dtype=np.uint8)
+        else:
+            stride = -(-m // STRIDE) * STRIDE
+            ids, mm = _mapped(self.bands * stride, np.uint16)
+            maps = (mm,)
+            if m > 1 << 16:
+                hi, mm = _mapped(self.bands * stride // 2, np.uint8)
+                maps = (*maps, mm)
+        keys = np.empty(self.bands * m, dtype=np.uint64) if keyed else None
+        dirs = None if keyed else np.empty((self.bands, (1 << PREFIX_BITS) + 1), dtype=np.uint32)
+        for b in range(self.bands):
+            if fits:  # one uint64 sort, no index arrays: a merge's peak memory stays low
+                both = np.empty(m, dtype=np.uint64)
+                at = 0
+                for vals, local in parts(b):
+                    k = len(vals)
+                    np.left_shift(vals, np.uint64(id_bits), out=both[at : at + k])
+                    both[at : at + k] |= local.astype(np.uint64)
+                    at += k
+                    del vals, local
+                both.sort()
+                local = (both & np.uint64((1 << id_bits) - 1)).astype(np.uint32)
+                both >>= np.uint64(id_bits)
+                vals = both
+            else:
+                chunks = list(parts(b))
+                vals = np.concatenate([c[0] for c in chunks])
+                local = np.concatenate([c[1] for c in chunks]).astype(np.uint32)
+                del chunks
+                order = np.lexsort((local, vals))
+                vals, local = vals[order], local[order]
+                del order
+            at = b * stride
+            ids[at : at + m] = local.astype(np.uint16)
+            if hi is not None:
+                top = (local >> np.uint32(16)).astype(np.uint8)
+                if m % 2:
+                    top = np.append(top, np.uint8(0))
+                hi[at // 2 : at // 2 + len(top) // 2] = top[0::2] | (top[1::2] << np.uint8(4))
+                del top
+            del local
+            if keys is not None:
+                keys[b * m : (b + 1) * m] = vals | np.uint64(b << 48)
+            else:
+                assert dirs is not None
+                vals >>= np.uint64(self._vbits)
+                dirs[b] = np.searchsorted(vals, np.arange((1 << PREFIX_BITS) + 1, dtype=np.uint64))
+            del vals
+        return _Run(start, m, stride, ids, hi, keys, dirs, maps)
 
     def _merge(self, a: _Run, b: _Run) -> _Run:
-        return self._build(a.m + b.m, lambda x: np.concatenate([self._band_ids(a, x), self._band_ids(b, x)]))
+        def parts(band: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+            yield from self._entries(a, band, 0)
+            yield from self._entries(b, band, b.start - a.start)
+            a.release(band)  # read for the last time: the merged run replaces them band by band
+            b.release(band)
+
+        return self._build(a.start, a.m + b.m, parts)
 
     # ---- querying ----
 
     def query(self, keys: np.ndarray, sig8: np.ndarray | None = None) -> list[np.ndarray]:
-        """Per sentence, the items sharing at least one band with it, sorted (earliest first).
-
-        `sig8` (the sentences' 8-bit signatures) is what this index searches by; `keys` is
-        accepted for the interface's sake.
-        """
+        """Per sentence, the items sharing at least one band value with it, sorted (earliest first)."""
         if sig8 is None:
             raise TypeError("MemoryIndex.query needs the 8-bit signatures")
+        rows, items = self.query_pairs(keys, sig8)
+        bounds = np.searchsorted(rows, np.arange(len(sig8) + 1)).tolist()
+        return [items[bounds[r] : bounds[r + 1]] for r in range(len(sig8))]
+
+    def query_pairs(self, keys: np.ndarray, sig8: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`query` as (sentence, item) pairs, each once, sorted by sentence then item."""
         n = len(sig8)
+        none = np.zeros(0, dtype=np.int64)
         if not n or not self._n:
-            return [np.zeros(0, dtype=np.int64) for _ in range(n)]
-        vals = self._values(sig8)
+            return none, none
+        vals = self._values(keys, self._packed(sig8))
         qrow_parts: list[np.ndarray] = []
         item_parts: list[np.ndarray] = []
         if self._buffer:
             qr: list[int] = []
             it: list[int] = []
-            buf = self._buffer
+            buf, nb = self._buffer, self.bands
             for r, row in enumerate(vals.tolist()):
                 for b, v in enumerate(row):
-                    hit = buf.get((v << 8) | b)
+                    hit = buf.get(v * nb + b)
                     if hit is None:
                         continue
                     if isinstance(hit, int):
@@ -295,65 +472,60 @@ class MemoryIndex:
         flat = vals.reshape(-1)
         band = np.tile(np.arange(self.bands, dtype=np.int64), n)
         qrow = np.repeat(np.arange(n, dtype=np.int64), self.bands)
+        order = np.argsort(flat | (band.astype(np.uint64) << np.uint64(48)))  # sorted needles search faster
+        flat, band, qrow = flat[order], band[order], qrow[order]
         for run in self._runs:
             q, i = self._search(run, flat, band, qrow)
             if len(i):
                 qrow_parts.append(q)
                 item_parts.append(i)
-        out = [np.zeros(0, dtype=np.int64) for _ in range(n)]
         if not item_parts:
-            return out
+            return none, none
         pairs = np.unique(np.concatenate(qrow_parts) * np.int64(1 << 40) + np.concatenate(item_parts))
-        rows = pairs >> 40
-        items = pairs & ((1 << 40) - 1)
-        bounds = np.searchsorted(rows, np.arange(n + 1))
-        for r in range(n):
-            if bounds[r] < bounds[r + 1]:
-                out[r] = items[bounds[r] : bounds[r + 1]]
-        return out
+        return pairs >> 40, pairs & ((1 << 40) - 1)
 
     def _search(
         self, run: _Run, vals: np.ndarray, band: np.ndarray, qrow: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         if run.keys is not None:
-            wanted = vals.astype(np.uint64) | (band.astype(np.uint64) << np.uint64(32))
+            wanted = vals | (band.astype(np.uint64) << np.uint64(48))
             lo = np.searchsorted(run.keys, wanted, "left")
+            hit = np.flatnonzero(run.keys[np.minimum(lo, len(run.keys) - 1)] == wanted)
+            lo, wanted, qrow = lo[hit], wanted[hit], qrow[hit]  # most find nothing: the rest are counted
             counts = np.searchsorted(run.keys, wanted, "right") - lo
             total = int(counts.sum())
             if not total:
                 return np.zeros(0, np.int64), np.zeros(0, np.int64)
             pos = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(total)
-            return np.repeat(qrow, counts), _unpack(run.ids, pos)
-        width = (1 << run.nb) + 1
-        tops = (
-            (vals >> vals.dtype.type(run.shift)).astype(np.int64) if run.nb else np.zeros(len(vals), np.int64)
-        )
-        lo = run.dir[band * width + tops].astype(np.int64)
-        hi = run.dir[band * width + tops + 1].astype(np.int64)
-        end = hi.copy()
-        base = band * run.m
+            pos += (pos // run.m) * (run.stride - run.m)  # keys are packed, ids strided
+            return np.repeat(qrow, counts), run.local(pos) + run.start
+        assert run.dir is not None
+        prefix = (vals >> np.uint64(self._vbits)).astype(np.int64)
+        nibs = vals & np.uint64((1 << self._vbits) - 1)
+        lo = run.dir[band, prefix].astype(np.int64)
+        hi = run.dir[band, prefix + 1].astype(np.int64)
         active = np.flatnonzero(lo < hi)
-        vals, band, qrow, lo, hi, end, base = (x[active] for x in (vals, band, qrow, lo, hi, end, base))
+        nibs, band, qrow, lo, hi = (x[active] for x in (nibs, band, qrow, lo, hi))
+        end = hi.copy()
+        base = band * run.stride
         while True:  # lower bound of each value inside its directory bucket
             open_ = lo < hi
             if not open_.any():
                 break
-            mid = (lo + hi) >> 1
-            midc = np.minimum(mid, end - 1)
-            v = self._value_at(_unpack(run.ids, base + midc), band)
-            right = open_ & (v < vals)
+            mid = np.minimum((lo + hi) >> 1, end - 1)
+            v = self._nib_at(run.local(base + mid) + run.start, band)
+            right = open_ & (v < nibs)
             lo = np.where(right, mid + 1, lo)
             hi = np.where(open_ & ~right, mid, hi)
         q_parts, i_parts = [], []
         pos = lo
         sel = np.arange(len(pos))
         while len(sel):
-            ok = pos[sel] < end[sel]
-            sel = sel[ok]
+            sel = sel[pos[sel] < end[sel]]
             if not len(sel):
                 break
-            items = _unpack(run.ids, base[sel] + pos[sel])
-            eq = self._value_at(items, band[sel]) == vals[sel]
+            items = run.local(base[sel] + pos[sel]) + run.start
+            eq = self._nib_at(items, band[sel]) == nibs[sel]
             sel, items = sel[eq], items[eq]
             q_parts.append(qrow[sel])
             i_parts.append(items)
@@ -377,45 +549,65 @@ class MemoryIndex:
         )
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """Everything, as arrays (the buffer flushed and the runs merged into one)."""
+        """Everything, as arrays (the buffer flushed; views, valid until the next `add`)."""
         self._flush()
-        while len(self._runs) >= 2:
-            b = self._runs.pop()
-            a = self._runs.pop()
-            self._runs.append(self._merge(a, b))
         out = {
-            "sig8": self._sigs().copy(),
-            "sizes": np.frombuffer(self._size, dtype=np.uint16).copy(),
-            "paras": np.frombuffer(self._para, dtype=np.uint32).copy(),
-            "doc_first": np.frombuffer(self._doc_first, dtype=np.uint64).copy(),
-            "doc_off": np.frombuffer(self._doc_off, dtype=np.uint64).copy(),
-            "doc_bytes": np.frombuffer(bytes(self._doc_bytes), dtype=np.uint8),
+            "sig4": self._sigs(),
+            "sizes": np.frombuffer(self._size, dtype=np.uint16),
+            "paras": np.frombuffer(self._para, dtype=np.uint32),
+            "doc_first": np.frombuffer(self._doc_first, dtype=np.uint64),
+            "doc_off": np.frombuffer(self._doc_off, dtype=np.uint64),
+            "doc_bytes": np.frombuffer(self._doc_bytes, dtype=np.uint8),
+            "runs": np.array([[r.start, r.m] for r in self._runs], dtype=np.uint64).reshape(-1, 2),
         }
-        if self._runs:
-            out["ids"] = self._runs[0].ids
-            out["dir"] = self._runs[0].dir
+        for i, run in enumerate(self._runs):
+            out[f"run{i}_ids"] = run.ids
+            if run.hi is not None:
+                out[f"run{i}_hi"] = run.hi
+            if run.keys is not None:
+                out[f"run{i}_keys"] = run.keys
+            else:
+                assert run.dir is not None
+                out[f"run{i}_dir"] = run.dir
         return out
 
     def load_arrays(self, arrays: dict[str, np.ndarray]) -> None:
-        sig8 = arrays["sig8"]
-        if sig8.ndim != 2 or sig8.shape[1] != self.num_perm:
+        sig = arrays["sig4"]
+        if sig.ndim != 2 or sig.shape[1] != self._width or sig.dtype != np.uint8:
             raise ValueError("signature width does not match")
-        self._sig = bytearray(sig8.astype(np.uint8).tobytes())
+        self._sig = bytearray(sig.tobytes())
         self._size = array("H", arrays["sizes"].astype(np.uint16).tobytes())
         self._para = array("I", arrays["paras"].astype(np.uint32).tobytes())
         self._doc_first = array("Q", arrays["doc_first"].astype(np.uint64).tobytes())
         self._doc_off = array("Q", arrays["doc_off"].astype(np.uint64).tobytes())
         self._doc_bytes = bytearray(arrays["doc_bytes"].tobytes())
-        self._n = self._buffered_from = len(sig8)
+        self._n = self._buffered_from = len(sig)
+        if not len(self._size) == len(self._para) == self._n:
+            raise ValueError("per-item arrays differ in length")
         self._buffer = {}
+        self._buffer_vals = []
         self._runs = []
-        if self._n:
-            m = self._n
-            nb = _dir_bits(m)
-            ids, dirs = arrays["ids"], arrays["dir"]
-            if len(ids) != self.bands * m or len(dirs) != self.bands * ((1 << nb) + 1):
-                raise ValueError("band arrays do not match the item count")
-            self._runs = [_Run(m, ids, dirs.astype(np.uint32), self._vbits - nb, nb)]
+        covered = 0
+        for i, (start, m) in enumerate(arrays["runs"].tolist()):
+            ids, hi = arrays[f"run{i}_ids"], arrays.get(f"run{i}_hi")
+            keys, dirs = arrays.get(f"run{i}_keys"), arrays.get(f"run{i}_dir")
+            stride = len(ids) // self.bands
+            if (
+                start != covered
+                or not 0 < m <= min(stride, MAX_RUN_ITEMS)
+                or ids.shape != (self.bands * stride,)
+                or ids.dtype != np.uint16
+                or (hi is None) != (m <= 1 << 16)
+                or (hi is not None and (hi.dtype != np.uint8 or len(hi) < self.bands * stride // 2))
+                or (keys is None) == (dirs is None)
+                or (keys is not None and keys.shape != (self.bands * m,))
+                or (dirs is not None and dirs.shape != (self.bands, (1 << PREFIX_BITS) + 1))
+            ):
+                raise ValueError(f"run {i} does not match its item count")
+            self._runs.append(_Run(start, m, stride, ids, hi, keys, dirs))
+            covered += m
+        if covered != self._n:
+            raise ValueError("band arrays do not cover every item")
 
     def close(self) -> None:
         pass
@@ -457,7 +649,10 @@ class FileIndex(MemoryIndex):
                 if header.get("format") != FORMAT:
                     raise IndexError_(f"{self.path} is not a cleanseed index")
                 if header.get("version") != VERSION:
-                    raise IndexError_(f"{self.path}: index version {header.get('version')} is not {VERSION}")
+                    raise IndexError_(
+                        f"{self.path} is a version {header.get('version')} index; this cleanseed reads "
+                        f"version {VERSION}: build a new index"
+                    )
                 if header.get("options") != self.options:
                     theirs = header.get("options") or {}
                     diff = ", ".join(
@@ -531,212 +726,169 @@ def open_index(config: DedupConfig) -> Any:
 # ---- a Redis server ----
 
 _PREFIX = "cleanseed:"
-_RECORD = 74  # per item: 64-byte signature, uint16 size, uint16 paragraph, 6-byte document number
-_BLOCK = 64  # item records per Redis string
+_PAGE = 256  # segments fetched per round trip when catching up
+
+# Append a segment only if the log is as long as the caller last saw it; else return what it missed.
+_PUSH = """
+local n = redis.call('LLEN', KEYS[1])
+if n == tonumber(ARGV[1]) then
+  redis.call('RPUSH', KEYS[1], ARGV[2])
+  return {}
+end
+return redis.call('LRANGE', KEYS[1], ARGV[1], tonumber(ARGV[1]) + tonumber(ARGV[3]) - 1)
+"""
 
 
-_APPEND_ALL = "for i = 1, #KEYS do redis.call('APPEND', KEYS[i], ARGV[i]) end return #KEYS"
+class RedisIndex(MemoryIndex):
+    """A log of added items in a Redis server, shared by every process that names it, and this
+    process's replica of it (a MemoryIndex, so queries never leave the process).
 
-
-class RedisIndex:
-    """Items in a Redis server, shared by every process that names it.
-
-    Keys (prefix `cleanseed:`): `meta` (the signature options, checked on open), `items` and
-    `docs` (counters: ids come from INCRBY), `r:<block>` (64 fixed item records per string),
-    `d:<doc>` (document ids), and `b:<low 16 bits of a band key>` (strings of 6-byte entries:
-    the key's next 16 bits, then the item id, appended). About 500-700 bytes of server memory
-    per paragraph. A query is two or three pipelined round trips (buckets, candidate records,
-    unknown document ids); an add is two (ids, writes). Candidates are checked against the
-    band bytes of their stored signatures, so truncated keys never add a false candidate.
-
-    Two processes that see copies of one passage at the same moment may both keep it: each
-    queries before the other has added. The window is one document (from a document's query
-    to its add); `benchmarks/throughput.py` measures the duplicates missed that way.
-    `?bucket_bits=N` in the URL sets the number of buckets when the index is created (default
-    16: fetches grow with the index past ~1M paragraphs; 20 suits ~10M).
+    Keys (prefix `cleanseed:`): `meta` (format and signature options, checked on open) and `log`,
+    a list of segments: one per committed batch, the batch's kept items (per item the 14-bit
+    band-key prefixes, the 4-bit signature, shingle count and paragraph; per document its id),
+    about 70 bytes an item. A batch is judged against the replica, then appended by a script
+    that refuses when the log has grown since this process last read it and returns the
+    segments it missed instead: the replica takes them and the batch is judged again. So no two
+    processes ever both keep one passage; which copy is kept follows the order of the log.
+    Opening the index reads the whole log (in pages of 256 segments): memory and start-up
+    grow with the index, as a MemoryIndex's do.
     """
 
     def __init__(self, url: str, config: DedupConfig) -> None:
+        super().__init__(config.num_perm, config.bands)
         try:
             import redis
         except ImportError as exc:
             raise IndexError_(
                 "a redis:// index needs the redis client: pip install 'cleanseed[redis]'"
             ) from exc
-        from urllib.parse import parse_qs, urlsplit, urlunsplit
+        from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
         parts = urlsplit(url)
-        query = parse_qs(parts.query)
-        bits = int(query.pop("bucket_bits", ["16"])[0])
-        self.url = urlunsplit(parts._replace(query=""))
-        self.num_perm, self.bands = config.num_perm, config.bands
-        self.rows = self.num_perm // self.bands
+        # `bucket_bits` shaped the version 1 layout; the log has no buckets
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "bucket_bits"]
+        url = urlunsplit(parts._replace(query=urlencode(query)))
+        self.url = url
         self.options = signature_options(config)
-        shown = f"{parts.scheme}://{parts.hostname}:{parts.port or 6379}{parts.path}"
+        self._shown = f"{parts.scheme}://{parts.hostname}:{parts.port or 6379}{parts.path}"
+        self._errors = redis.RedisError
+        self._log = _PREFIX + "log"
+        self._cursor = 0  # segments of the log in the replica
+        self._alone = False  # the last read found nothing new: no other process is writing
+        wanted = {"format": FORMAT, "version": VERSION, "options": self.options}
         try:
-            self.r = redis.Redis.from_url(self.url, socket_connect_timeout=5)
+            self.r = redis.Redis.from_url(url, socket_connect_timeout=5)
+            self.r.hsetnx(_PREFIX + "meta", "options", json.dumps(wanted))
             meta = self.r.hget(_PREFIX + "meta", "options")
-            if meta is None:
-                header = json.dumps(
-                    {"format": FORMAT, "version": VERSION, "options": self.options, "bucket_bits": bits}
-                )
-                self.r.hsetnx(_PREFIX + "meta", "options", header)
-                meta = self.r.hget(_PREFIX + "meta", "options")
+            self._push = self.r.register_script(_PUSH)
         except redis.RedisError as exc:
-            raise IndexError_(f"cannot reach the index at {shown}: {exc}") from exc
+            raise IndexError_(f"cannot reach the index at {self._shown}: {exc}") from exc
         header = json.loads(meta or "{}")
+        if header.get("version") != VERSION:
+            raise IndexError_(
+                f"the index at {self._shown} is a version {header.get('version')} index; this "
+                f"cleanseed reads version {VERSION}: use another database or empty this one"
+            )
         if header.get("options") != self.options:
             raise IndexError_(
-                f"the index at {shown} was built with other signature options: {header.get('options')}"
+                f"the index at {self._shown} was built with other signature options: {header.get('options')}"
             )
-        self.bits = int(header.get("bucket_bits", 16))
-        try:
-            self._append_sha = self.r.script_load(_APPEND_ALL)
-        except redis.RedisError as exc:
-            raise IndexError_(f"index server {shown}: {exc}") from exc
-        self._errors = redis.RedisError
-        self._doc_cache: dict[int, str] = {}
-        self._cache: dict[int, tuple[bytes, int, int, int]] = {}
+        self.sync()
 
-    def _call(self, pipe: Any) -> list[Any]:
+    def _call(self, fn: Callable[[], Any]) -> Any:
         try:
-            return list(pipe.execute())
+            return fn()
         except self._errors as exc:
-            raise IndexError_(f"index server: {exc}") from exc
+            raise IndexError_(f"index server {self._shown}: {exc}") from exc
 
-    def _names(self, kind: str, numbers: Any) -> list[bytes]:
-        return [f"{_PREFIX}{kind}:{int(x)}".encode() for x in numbers]
+    def sync(self, force: bool = False) -> None:
+        """Read what other processes appended. Skipped while nobody else writes (unless forced):
+        a commit is checked anyway, so that saves a round trip a batch at no risk."""
+        if self._alone and not force:
+            return
+        while True:
+            got = self._call(lambda: self.r.lrange(self._log, self._cursor, self._cursor + _PAGE - 1))
+            self._take(got)
+            if len(got) < _PAGE:
+                self._alone = not got
+                return
 
-    def query(self, keys: np.ndarray, sig8: np.ndarray | None = None) -> list[np.ndarray]:
-        """One MGET of the document's buckets, one of the candidates' record blocks, one of
-        document ids not seen before; matching is vectorized."""
-        n = len(keys)
-        self._cache = {}
-        empty = [np.zeros(0, dtype=np.int64) for _ in range(n)]
-        if not n:
-            return []
-        flat = keys.reshape(-1).astype(np.uint64)
-        buckets = (flat & np.uint64((1 << self.bits) - 1)).astype(np.int64)
-        his = ((flat >> np.uint64(self.bits)) & np.uint64(0xFFFF)).astype(np.int64)
-        uniq, inverse = np.unique(buckets, return_inverse=True)
-        values = self._mget(self._names("b", uniq))
-        lens = np.array([len(v) // 6 if v else 0 for v in values], dtype=np.int64)
-        if not lens.sum():
-            return empty
-        blob = b"".join(v[: len(v) - len(v) % 6] for v in values if v)
-        entries = np.frombuffer(blob, dtype=np.uint8).reshape(-1, 6)
-        e_key = np.repeat(np.arange(len(uniq), dtype=np.int64), lens) << 16
-        e_key |= entries[:, 0].astype(np.int64) | (entries[:, 1].astype(np.int64) << 8)
-        e_id = entries[:, 2:].copy().view("<u4").reshape(-1).astype(np.int64)
-        order = np.argsort(e_key, kind="stable")
-        sorted_keys = e_key[order]
-        l_key = (inverse.reshape(-1).astype(np.int64) << 16) | his
-        lo = np.searchsorted(sorted_keys, l_key, "left")
-        counts = np.searchsorted(sorted_keys, l_key, "right") - lo
-        total = int(counts.sum())
-        if not total:
-            return empty
-        starts = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(total)
-        rows = np.repeat(np.arange(len(l_key)) // self.bands, counts)
-        pairs = np.unique(rows * np.int64(1 << 40) + e_id[order[starts]])
-        rows, items = pairs >> 40, pairs & ((1 << 40) - 1)
-        blocks = np.unique(items // _BLOCK)
-        got = dict(zip(blocks.tolist(), self._mget(self._names("r", blocks))))
-        recs = np.zeros((len(items), _RECORD), dtype=np.uint8)
-        ok = np.zeros(len(items), dtype=bool)
-        for k, item in enumerate(items.tolist()):
-            raw = got.get(item // _BLOCK)
-            off = (item % _BLOCK) * _RECORD
-            if raw and len(raw) >= off + _RECORD:
-                recs[k] = np.frombuffer(raw, dtype=np.uint8, count=_RECORD, offset=off)
-                ok[k] = recs[k, 64:66].any()  # a zero size: allocated by another process, not written yet
-        if sig8 is not None:  # a band must match on its signature bytes: drops truncated-key collisions
-            mine = np.asarray(sig8, dtype=np.uint8)[rows].reshape(-1, self.bands, self.rows)
-            ok &= (recs[:, :64].reshape(-1, self.bands, self.rows) == mine).all(axis=2).any(axis=1)
-        rows, items, recs = rows[ok], items[ok], recs[ok]
-        sizes = recs[:, 64].astype(np.int64) | (recs[:, 65].astype(np.int64) << 8)
-        paras = recs[:, 66].astype(np.int64) | (recs[:, 67].astype(np.int64) << 8)
-        docs = np.zeros(len(recs), dtype=np.int64)
-        for b in range(6):
-            docs |= recs[:, 68 + b].astype(np.int64) << (8 * b)
-        for k, item in enumerate(items.tolist()):
-            self._cache[item] = (recs[k, :64].tobytes(), int(sizes[k]), int(paras[k]), int(docs[k]))
-        unknown = sorted(set(docs.tolist()) - set(self._doc_cache))
-        if unknown:
-            if len(self._doc_cache) > 100_000:
-                self._doc_cache = {}
-            for d, name in zip(unknown, self._mget(self._names("d", unknown))):
-                self._doc_cache[d] = (name or b"").decode("utf-8")
-        bounds = np.searchsorted(rows, np.arange(n + 1))
-        return [items[bounds[r] : bounds[r + 1]] for r in range(n)]
+    def _take(self, segments: list[bytes]) -> None:
+        """Segments of the log into the replica, as one run (a page of them at start-up)."""
+        if not segments:
+            return
+        parts = [self._unpack_segment(blob) for blob in segments]
+        self._append(
+            np.concatenate([p[0] for p in parts]),
+            np.concatenate([p[1] for p in parts]),
+            np.concatenate([p[2] for p in parts]),
+            np.concatenate([p[3] for p in parts]),
+            [doc_id for p in parts for doc_id in p[4]],
+            np.concatenate([p[5] for p in parts]),
+        )
+        self._cursor += len(segments)
 
-    def _mget(self, names: list[bytes]) -> list[Any]:
-        try:
-            return list(self.r.mget(names))
-        except self._errors as exc:
-            raise IndexError_(f"index server: {exc}") from exc
+    def commit(self, docs: list[Addition]) -> bool:
+        docs = [d for d in docs if len(d[1])]
+        if not docs:
+            return True  # nothing kept: nothing another process added can undo that
+        blob = self._segment(docs)
+        missed = self._call(lambda: self._push(keys=[self._log], args=[self._cursor, blob, _PAGE]))
+        if not missed:
+            self._take([blob])
+            return True
+        self._take(missed)
+        self.sync(force=True)
+        self._alone = False  # another process writes: read before each batch from now on
+        return False
 
-    def signatures(self, items: np.ndarray) -> np.ndarray:
-        return np.frombuffer(b"".join(self._cache[int(i)][0] for i in items), dtype=np.uint8).reshape(
-            -1, self.num_perm
+    def _segment(self, docs: list[Addition]) -> bytes:
+        ids = [d[3].encode("utf-8") for d in docs]
+        head = np.array([len(docs), sum(len(d[1]) for d in docs)], dtype="<u4")
+        return b"".join(
+            [
+                head.tobytes(),
+                np.array([len(d[1]) for d in docs], dtype="<u4").tobytes(),
+                np.array([len(i) for i in ids], dtype="<u4").tobytes(),
+                b"".join(ids),
+                np.concatenate([_prefixes(d[0]) for d in docs]).astype("<u2").tobytes(),
+                self._packed(np.concatenate([d[1] for d in docs])).tobytes(),
+                np.concatenate([np.asarray(d[2], dtype="<u2") for d in docs]).tobytes(),
+                np.concatenate([np.asarray(d[4], dtype="<u4") for d in docs]).tobytes(),
+            ]
         )
 
-    def sizes(self, items: np.ndarray) -> np.ndarray:
-        return np.array([self._cache[int(i)][1] for i in items], dtype=np.int64)
-
-    def where(self, item: int) -> tuple[str, int]:
-        _, _, para, doc = self._cache[int(item)]
-        return self._doc_cache[doc], para
+    def _unpack_segment(
+        self, blob: bytes
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray]:
+        n_docs, k = np.frombuffer(blob, dtype="<u4", count=2).tolist()
+        at = 8
+        counts = np.frombuffer(blob, dtype="<u4", count=n_docs, offset=at).astype(np.int64)
+        at += 4 * n_docs
+        lens = np.frombuffer(blob, dtype="<u4", count=n_docs, offset=at).tolist()
+        at += 4 * n_docs
+        doc_ids = []
+        for n in lens:
+            doc_ids.append(blob[at : at + n].decode("utf-8"))
+            at += n
+        prefix = np.frombuffer(blob, dtype="<u2", count=k * self.bands, offset=at).reshape(k, self.bands)
+        at += 2 * k * self.bands
+        packed = np.frombuffer(blob, dtype=np.uint8, count=k * self._width, offset=at).reshape(k, self._width)
+        at += k * self._width
+        sizes = np.frombuffer(blob, dtype="<u2", count=k, offset=at)
+        paras = np.frombuffer(blob, dtype="<u4", count=k, offset=2 * k + at)
+        return prefix, packed, sizes, paras, doc_ids, counts
 
     def add(
         self, keys: np.ndarray, sig8: np.ndarray, sizes: np.ndarray, doc_id: str, paras: list[int]
     ) -> None:
-        k = len(keys)
-        if not k:
-            return
-        pipe = self.r.pipeline(transaction=False)
-        pipe.incrby(_PREFIX + "items", k)
-        pipe.incr(_PREFIX + "docs")
-        end, doc = self._call(pipe)
-        start = int(end) - k
-        doc = int(doc)
-        pipe = self.r.pipeline(transaction=False)
-        pipe.set(_PREFIX + f"d:{doc}", doc_id.encode("utf-8"))
-        recs = np.zeros((k, _RECORD), dtype=np.uint8)
-        recs[:, :64] = sig8
-        recs[:, 64:66] = np.asarray(sizes, dtype="<u2").view(np.uint8).reshape(k, 2)
-        recs[:, 66:68] = np.minimum(np.asarray(paras), 0xFFFF).astype("<u2").view(np.uint8).reshape(k, 2)
-        recs[:, 68:74] = np.frombuffer(doc.to_bytes(6, "little"), dtype=np.uint8)
-        records = recs.tobytes()
-        item = start
-        while item < start + k:  # one SETRANGE per block touched; a block is sized whole first
-            block = item // _BLOCK
-            upto = min(start + k, (block + 1) * _BLOCK)
-            rname = _PREFIX + f"r:{block}"
-            pipe.setrange(rname, _BLOCK * _RECORD - 1, b"\0")  # last byte: a zero byte of a doc number
-            pipe.setrange(
-                rname, (item % _BLOCK) * _RECORD, records[(item - start) * _RECORD : (upto - start) * _RECORD]
-            )
-            item = upto
-        flat = keys.reshape(-1).astype(np.uint64)
-        buckets = (flat & np.uint64((1 << self.bits) - 1)).astype(np.int64)
-        entries = np.zeros((len(flat), 6), dtype=np.uint8)
-        entries[:, :2] = (
-            ((flat >> np.uint64(self.bits)) & np.uint64(0xFFFF)).astype("<u2").view(np.uint8).reshape(-1, 2)
-        )
-        ids = np.repeat(np.arange(start, start + k, dtype=np.uint32), keys.shape[1])
-        entries[:, 2:] = ids.astype("<u4").view(np.uint8).reshape(-1, 4)
-        order = np.argsort(buckets, kind="stable")
-        uniq, first = np.unique(buckets[order], return_index=True)
-        blob = entries[order].tobytes()
-        cuts = [*(first * 6).tolist(), len(blob)]
-        values = [blob[cuts[i] : cuts[i + 1]] for i in range(len(uniq))]
-        pipe.evalsha(self._append_sha, len(uniq), *self._names("b", uniq), *values)
-        self._call(pipe)
+        """One document, appended to the log whatever it holds now (`commit` is the checked way)."""
+        while not self.commit([(keys, sig8, sizes, doc_id, paras)]):
+            pass
 
     def memory(self) -> int:
         """Bytes the server uses (used_memory)."""
-        return int(self.r.info("memory")["used_memory"])
+        return int(self._call(lambda: self.r.info("memory"))["used_memory"])
 
     def close(self) -> None:
         self.r.close()
