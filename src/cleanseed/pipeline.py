@@ -176,12 +176,16 @@ def _judge_in_order(
             yield rec
 
     stream = reduce(lambda s, stage: stage(s), stream_stages(config), unpaired())
-    dedup = NearDuplicates(config.dedup, index) if config.dedup.enabled else None
-    for rec in stream:
-        _, signed = waiting.pop(id(rec), (rec, None))
-        if dedup is not None and rec.error is None:
-            dedup.judge(rec, signed)
-        yield rec
+    if not config.dedup.enabled:
+        for rec in stream:
+            waiting.pop(id(rec), None)
+            yield rec
+        return
+    # judged a batch at a time: one query of the index and one commit per batch
+    dedup = NearDuplicates(config.dedup, index)
+    while batch := list(islice(stream, NearDuplicates.batch)):
+        dedup.judge_many([waiting.pop(id(rec), (rec, None)) for rec in batch])
+        yield from batch
 
 
 def clean(records: Iterable[dict[str, Any]], **options: Any) -> Iterator[dict[str, Any]]:
