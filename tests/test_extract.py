@@ -330,3 +330,31 @@ def test_installed_command_on_html_file(tmp_path: Path) -> None:
     assert out["date"] == "2023-06-14"
     assert "corrosion in the steel cables" in out["text"]
     assert "All rights reserved" not in out["text"]
+
+
+def _two_extractions(monkeypatch: pytest.MonkeyPatch, second: list[str]) -> list[dict]:
+    """trafilatura_text stubbed: a short recall-mode text, then `second` for the default run."""
+    import cleanseed.extract as extract
+
+    calls: list[dict] = []
+
+    def fake(tree: object, url: str | None, **options: object) -> list[str]:
+        calls.append(options)
+        return ["A teaser box line."] if options.get("favor_recall") else second
+
+    monkeypatch.setattr(extract, "trafilatura_text", fake)
+    return calls
+
+
+def test_short_text_extracted_again_and_kept_when_much_longer(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = ["The whole article that recall mode missed, paragraph after paragraph of it."] * 3
+    calls = _two_extractions(monkeypatch, body)
+    rec = extract_record(Record(id="a", source="s", html="<html><body><p>x</p></body></html>"))
+    assert [c.get("favor_recall") for c in calls] == [True, None]
+    assert rec.paragraphs == body
+
+
+def test_second_text_only_a_little_longer_is_not_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    _two_extractions(monkeypatch, ["A teaser box line, a bit longer."])
+    rec = extract_record(Record(id="a", source="s", html="<html><body><p>x</p></body></html>"))
+    assert rec.paragraphs == ["A teaser box line."]
