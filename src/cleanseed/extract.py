@@ -13,6 +13,7 @@ page cannot stall a run.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import signal
 import sys
@@ -132,8 +133,12 @@ def choose_title(
     headings: list[str],
     site_name: str | None,
     url: str | None,
+    ld_headline: str | None = None,
 ) -> str | None:
-    """The page's headline: what <title>, og:title and <h1> agree on, without a site-name part.
+    """The page's headline: what <title>, og:title, JSON-LD and <h1> agree on, without a site-name part.
+
+    An <h1> that the JSON-LD `headline` repeats is the headline, whatever the titles say (they
+    are often an SEO wording of it).
 
     A title is split on separators (" | ", " - ", ": " ...); parts naming the site (og:site_name,
     the host name) are dropped, and so is a part that a heading repeats when a longer part stands
@@ -142,6 +147,11 @@ def choose_title(
     """
     site = _site_words(site_name, url)
     folded_headings = [_fold(h) for h in headings]
+    if ld_headline:
+        folded_ld = _fold(ld_headline)
+        for h, key in zip(headings, folded_headings):
+            if key and key == folded_ld and not _is_site(h, site):
+                return h
     for h, key in zip(headings, folded_headings):
         if key and not _is_site(h, site) and any(key == _fold(t) for t in (og_title, html_title) if t):
             return h
@@ -203,6 +213,29 @@ def _join_parts(title: str, kept: list[str]) -> str:
     return title[start:end].strip() if 0 <= start < end else " ".join(kept)
 
 
+_CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
+
+
+def _ld_headline(tree: Any) -> str | None:
+    """The first `headline` of the page's JSON-LD (an Article's), or None."""
+    for script in tree.xpath('//script[@type="application/ld+json"]/text()')[:10]:
+        try:
+            data = json.loads(_CDATA.sub("", str(script)))
+        except ValueError:
+            continue
+        queue = [data]
+        while queue:
+            item = queue.pop(0)
+            if isinstance(item, dict):
+                value = item.get("headline")
+                if isinstance(value, str) and value.strip():
+                    return " ".join(value.split())
+                queue.extend(v for v in item.values() if isinstance(v, (dict, list)))
+            elif isinstance(item, list):
+                queue.extend(item)
+    return None
+
+
 def _headings(tree: Any) -> list[str]:
     out = []
     for el in tree.xpath("//h1")[:5]:
@@ -246,7 +279,7 @@ def fill_metadata(rec: Record, tree: Any) -> None:
         html_title = " ".join(t for t in tree.xpath("//head/title/text()")[:1]).strip() or None
         og_title = _meta(tree, "og:title", "twitter:title", "dc:title", "DC.title", "parsely-title")
         site_name = _meta(tree, "og:site_name", "application-name") or meta.sitename
-        title = choose_title(html_title, og_title, _headings(tree), site_name, rec.url)
+        title = choose_title(html_title, og_title, _headings(tree), site_name, rec.url, _ld_headline(tree))
         if title is None:
             from trafilatura.metadata import extract_title
 
