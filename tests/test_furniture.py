@@ -302,3 +302,16 @@ def test_repeated_code_lines_stay_repeated_prose_goes():
     kept, removed, _, _ = strip_furniture(body, title="A headline")
     assert kept.count("print(total)") == 2 and kept.count(quote) == 1
     assert removed == [{"text": quote, "reason": "boilerplate", "rule": "repeated"}]
+
+
+@pytest.mark.parametrize("text", ["+81 158-23-2012", "+49 30-12-2345", "ISBN 978-3-7828-1534-5"])
+def test_phone_numbers_and_isbns_are_not_datelines(text: str) -> None:
+    kept, removed, _, _ = strip_furniture(
+        ["A title", "Body text, as sentences go, goes here.", text], "A title"
+    )
+    assert text in kept and removed == [{"text": "A title", "reason": "boilerplate", "rule": "repeated"}]
+
+
+@pytest.mark.parametrize("text", ["18.03.2021", "Updated 2021-03-18 14:02", "User201318.10.1919:24"])
+def test_numeric_dates_are_datelines(text: str) -> None:
+    assert classify(text) == "dateline"

@@ -27,6 +27,9 @@ Removed = dict[str, Any]
 _WORD = re.compile(r"\w+")
 _ELLIPSIS_END = re.compile(r"(\.\.\.|…)[\"'”’]?$")
 _ELLIPSIS_START = re.compile(r"\s*(\.\.\.|…)")
+# 18.03.2021, 2021-03-18, 3/18/21; not inside a longer chain of numbers (an ISBN, a part number)
+_NUMERIC_DATE = re.compile(r"(?<!\d[./-])\d{1,4}[./-]\d{1,2}[./-]\d{2,4}(?![./-]?\d)")
+_PHONE_PREFIX = re.compile(r"\+\d")  # an international dialling code
 _TERMINAL = re.compile(r"[.!?:;]$")
 # a row of a table as extraction renders it ("| a | b |", or cells split by box-drawing bars):
 # data, never a dateline or a site header however date-like its cells are
@@ -209,7 +212,9 @@ def is_dateline(text: str) -> bool:
     for seg in segments:
         tokens = _DATE_TOKEN.findall(seg)
         has_date = (
-            any(t in months for t in tokens) or re.search(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}", seg) is not None
+            any(t in months for t in tokens)
+            or _NUMERIC_DATE.search(seg) is not None
+            and _PHONE_PREFIX.search(seg) is None
         )
         other = [t for t in tokens if not t[0].isdigit() and t not in months and t not in filler]
         if has_date and len(other) <= 1:
