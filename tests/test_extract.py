@@ -330,3 +330,61 @@ def test_installed_command_on_html_file(tmp_path: Path) -> None:
     assert out["date"] == "2023-06-14"
     assert "corrosion in the steel cables" in out["text"]
     assert "All rights reserved" not in out["text"]
+
+
+def _two_extractions(monkeypatch: pytest.MonkeyPatch, second: list[str]) -> list[dict]:
+    """trafilatura_text stubbed: a short recall-mode text, then `second` for the default run."""
+    import cleanseed.extract as extract
+
+    calls: list[dict] = []
+
+    def fake(tree: object, url: str | None, **options: object) -> list[str]:
+        calls.append(options)
+        return ["A teaser box line."] if options.get("favor_recall") else second
+
+    monkeypatch.setattr(extract, "trafilatura_text", fake)
+    return calls
+
+
+def test_short_text_extracted_again_and_kept_when_much_longer(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = ["The whole article that recall mode missed, paragraph after paragraph of it."] * 3
+    calls = _two_extractions(monkeypatch, body)
+    rec = extract_record(Record(id="a", source="s", html="<html><body><p>x</p></body></html>"))
+    assert [c.get("favor_recall") for c in calls] == [True, None]
+    assert rec.paragraphs == body
+
+
+def test_second_text_only_a_little_longer_is_not_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    _two_extractions(monkeypatch, ["A teaser box line, a bit longer."])
+    rec = extract_record(Record(id="a", source="s", html="<html><body><p>x</p></body></html>"))
+    assert rec.paragraphs == ["A teaser box line."]
+
+
+def test_heading_that_json_ld_repeats_is_the_headline() -> None:
+    # og:title and <title> an SEO wording; the <h1> and the JSON-LD headline agree
+    assert (
+        choose_title(
+            "Rivers ranked: the ten longest | Atlas",
+            "The ten longest rivers, ranked",
+            ["Which River Is the Longest of All?", "More stories"],
+            "Atlas",
+            None,
+            "Which river is the longest of all?",
+        )
+        == "Which River Is the Longest of All?"
+    )
+
+
+def test_json_ld_headline_read_inside_cdata() -> None:
+    html = """<html><head><title>Rivers ranked: the ten longest</title>
+    <meta property="og:title" content="The ten longest rivers, ranked">
+    <script type="application/ld+json">
+    <![CDATA[ [{"@type": "NewsArticle", "publisher": {"name": "Atlas"},
+       "headline": "Which River Is the Longest of All?"}] ]]>
+    </script></head><body><article><h1>Which River Is the Longest of All?</h1>
+    <h1>More stories</h1>
+    <p>The Nile and the Amazon have long competed for the title, and the answer depends on
+    where one says a river begins, which is less simple than it sounds.</p></article>
+    </body></html>"""
+    rec = extract_record(Record(id="r", source="s", html=html))
+    assert rec.title == "Which River Is the Longest of All?"

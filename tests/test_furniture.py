@@ -92,6 +92,38 @@ def test_related_block_takes_heading_and_teasers_up_to_body():
     assert [r["rule"] for r in removed] == ["related"] * 4
 
 
+def test_teaser_pairs_in_a_run_go_but_a_lone_subheading_and_lede_stay():
+    body = "The body goes on here with a sentence that is plainly part of the article."
+    paras = [
+        "Headline of the story",
+        "The first body paragraph is long enough to be body text and it ends with a period.",
+        "A Subheading Of This Story",
+        "Did you know that a lede may trail off like this...",
+        body,
+        "Another Story Entirely",
+        "The blurb of another story is cut off in the middle...",
+        "A Third Story",
+        "And its blurb is cut off as well, like the first one...",
+        "Somewhere Else Now",
+        "The last teaser blurb also ends in an ellipsis...",
+    ]
+    kept, removed, _, _ = strip_furniture(paras, "Headline of the story")
+    assert kept == [paras[1], paras[2], paras[3], body]
+    assert [r["rule"] for r in removed] == ["repeated"] + ["related"] * 6
+
+
+def test_console_continuation_lines_are_not_teaser_blurbs():
+    paras = [
+        "The body starts with a sentence about default arguments, as such posts do.",
+        ">>> def foo(bar=[])",
+        "... bar.append(1) # this line is the problem...",
+        "... return bar",
+        "That is why the list keeps growing, which the text then explains at length.",
+    ]
+    kept, removed, _, _ = strip_furniture(paras, "A title")
+    assert kept == paras
+
+
 def test_title_and_date_taken_from_the_head():
     paras = [
         "Wednesday, May 18th | Edition",
@@ -270,3 +302,16 @@ def test_repeated_code_lines_stay_repeated_prose_goes():
     kept, removed, _, _ = strip_furniture(body, title="A headline")
     assert kept.count("print(total)") == 2 and kept.count(quote) == 1
     assert removed == [{"text": quote, "reason": "boilerplate", "rule": "repeated"}]
+
+
+@pytest.mark.parametrize("text", ["+81 158-23-2012", "+49 30-12-2345", "ISBN 978-3-7828-1534-5"])
+def test_phone_numbers_and_isbns_are_not_datelines(text: str) -> None:
+    kept, removed, _, _ = strip_furniture(
+        ["A title", "Body text, as sentences go, goes here.", text], "A title"
+    )
+    assert text in kept and removed == [{"text": "A title", "reason": "boilerplate", "rule": "repeated"}]
+
+
+@pytest.mark.parametrize("text", ["18.03.2021", "Updated 2021-03-18 14:02", "User201318.10.1919:24"])
+def test_numeric_dates_are_datelines(text: str) -> None:
+    assert classify(text) == "dateline"

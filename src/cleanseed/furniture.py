@@ -26,6 +26,10 @@ from cleanseed.record import Record
 Removed = dict[str, Any]
 _WORD = re.compile(r"\w+")
 _ELLIPSIS_END = re.compile(r"(\.\.\.|…)[\"'”’]?$")
+_ELLIPSIS_START = re.compile(r"\s*(\.\.\.|…)")
+# 18.03.2021, 2021-03-18, 3/18/21; not inside a longer chain of numbers (an ISBN, a part number)
+_NUMERIC_DATE = re.compile(r"(?<!\d[./-])\d{1,4}[./-]\d{1,2}[./-]\d{2,4}(?![./-]?\d)")
+_PHONE_PREFIX = re.compile(r"\+\d")  # an international dialling code
 _TERMINAL = re.compile(r"[.!?:;]$")
 # a row of a table as extraction renders it ("| a | b |", or cells split by box-drawing bars):
 # data, never a dateline or a site header however date-like its cells are
@@ -208,7 +212,9 @@ def is_dateline(text: str) -> bool:
     for seg in segments:
         tokens = _DATE_TOKEN.findall(seg)
         has_date = (
-            any(t in months for t in tokens) or re.search(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}", seg) is not None
+            any(t in months for t in tokens)
+            or _NUMERIC_DATE.search(seg) is not None
+            and _PHONE_PREFIX.search(seg) is None
         )
         other = [t for t in tokens if not t[0].isdigit() and t not in months and t not in filler]
         if has_date and len(other) <= 1:
@@ -268,6 +274,7 @@ def strip_furniture(
     folded_title = fold(title) if title else None
     head = True  # still before the first body paragraph
     i = 0
+    teasers_end = -1  # where the last teaser block removed ended
     n = len(paragraphs)
     while i < n:
         text = paragraphs[i]
@@ -294,7 +301,7 @@ def strip_furniture(
             for k in range(i + 1, last):
                 removed.append({"text": paragraphs[k], "reason": "boilerplate", "rule": "related"})
             j = last
-            i = j
+            i = teasers_end = j
             continue
         if (
             rule is None
@@ -302,10 +309,14 @@ def strip_furniture(
             and _is_headline(text)
             and not head_title_slot(head, title, kept)
             and _teaser_blurb(paragraphs[i + 1])
+            and (i == teasers_end or i + 2 >= n or _is_teaser(paragraphs[i + 2]))
         ):
+            # a headline and a cut-off blurb are a teaser in a run of teasers; alone before body
+            # text they are the page's own subheading and lede (or a poem's first line)
             removed.append({"text": text, "reason": "boilerplate", "rule": "related"})
             removed.append({"text": paragraphs[i + 1], "reason": "boilerplate", "rule": "related"})
             i += 2
+            teasers_end = i
             continue
         if rule is None and head and title is None and not kept and _is_headline(text) and n > 1:
             title = text
@@ -346,7 +357,8 @@ def head_title_slot(head: bool, title: str | None, kept: list[str]) -> bool:
 
 
 def _teaser_blurb(text: str) -> bool:
-    return nwords(text) <= 60 and _ELLIPSIS_END.search(text) is not None
+    # a line that begins with an ellipsis continues something (a console session, a quote)
+    return nwords(text) <= 60 and _ELLIPSIS_END.search(text) is not None and not _ELLIPSIS_START.match(text)
 
 
 def furniture(records: Iterable[Record]) -> Iterator[Record]:
