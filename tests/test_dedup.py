@@ -147,3 +147,17 @@ def test_output_is_the_same_under_any_hash_seed():
         for seed in ("1", "2", "3")
     }
     assert len(outs) == 1
+
+
+def test_signed_survives_pickling_between_processes():
+    import pickle
+
+    from cleanseed.dedup import Signer, sign
+
+    signed = sign(
+        ["NATO met on Tuesday. The talks went on late into the night in Brussels.", "Short."], Signer()
+    )
+    back = pickle.loads(pickle.dumps(signed))
+    assert back.units == signed.units and back.para_texts == signed.para_texts
+    assert (back.keys == signed.keys).all() and (back.sig8 == signed.sig8).all()
+    assert back.keys.dtype == signed.keys.dtype and back.sig8.dtype == signed.sig8.dtype
