@@ -37,6 +37,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -464,16 +465,14 @@ class NearDuplicates:
     batch = 64  # documents judged together: one query of the index and one commit per batch
 
     def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
-        batch: list[Record] = []
-        for rec in records:
-            batch.append(rec)
-            if len(batch) >= self.batch:
-                self.judge_many([(r, None) for r in batch])
-                yield from batch
-                batch = []
-        if batch:
-            self.judge_many([(r, None) for r in batch])
-            yield from batch
+        return self.judge_stream((rec, None) for rec in records)
+
+    def judge_stream(self, items: Iterable[tuple[Record, Signed | None]]) -> Iterator[Record]:
+        """The records of (record, signed) pairs, judged `batch` documents at a time, in order."""
+        it = iter(items)
+        while batch := list(islice(it, self.batch)):
+            self.judge_many(batch)
+            yield from (rec for rec, _ in batch)
 
     def judge(self, rec: Record, signed: Signed | None = None) -> None:
         """Judge every sentence of one document, rewrite its paragraphs, index what it kept.

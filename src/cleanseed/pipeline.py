@@ -176,16 +176,11 @@ def _judge_in_order(
             yield rec
 
     stream = reduce(lambda s, stage: stage(s), stream_stages(config), unpaired())
-    if not config.dedup.enabled:
-        for rec in stream:
-            waiting.pop(id(rec), None)
-            yield rec
-        return
-    # judged a batch at a time: one query of the index and one commit per batch
-    dedup = NearDuplicates(config.dedup, index)
-    while batch := list(islice(stream, NearDuplicates.batch)):
-        dedup.judge_many([waiting.pop(id(rec), (rec, None)) for rec in batch])
-        yield from batch
+    repaired = ((rec, waiting.pop(id(rec), (rec, None))[1]) for rec in stream)
+    if config.dedup.enabled:
+        yield from NearDuplicates(config.dedup, index).judge_stream(repaired)
+    else:
+        yield from (rec for rec, _ in repaired)
 
 
 def clean(records: Iterable[dict[str, Any]], **options: Any) -> Iterator[dict[str, Any]]:
