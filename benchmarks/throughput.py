@@ -31,7 +31,6 @@ import random
 import re
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("CLEANSEED_SHARED", HERE.parent.parent / "shared"))
+sys.path.insert(0, str(HERE.parent / "tests"))
+from redis_server import start_redis  # noqa: E402  (the tests' throwaway server)
+
 DEV = SHARED / "eval" / "neardup-dev"
 
 
@@ -203,42 +205,6 @@ def index_memory(paragraphs: int, per: float) -> tuple[int, int, int, int]:
 
 
 # ---- Redis ----
-
-
-def start_redis(tmp: Path) -> tuple[subprocess.Popen[bytes], str] | None:
-    server = shutil.which("redis-server")
-    if server is None:
-        return None
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [
-            server,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    import redis
-
-    client = redis.Redis(port=port)
-    for _ in range(200):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    return proc, f"redis://127.0.0.1:{port}/0"
 
 
 def dedup_stage_speed(path: Path, index_url: str | None, repeat: int = 3) -> tuple[int, float, int]:

@@ -5,12 +5,12 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 import zipfile
 
 import numpy as np
 import pytest
 from conftest import SEEDS, cleanseed_command, run_cli
+from redis_server import start_redis
 
 import cleanseed.index as ix
 from cleanseed.config import DedupConfig
@@ -197,40 +197,13 @@ def test_cli_interrupted_run_leaves_the_previous_index(tmp_path, how):
 
 @pytest.fixture
 def redis_url(tmp_path):
-    server = shutil.which("redis-server")
-    if server is None:
+    if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed (apt-get install redis-server; .ci/run does)")
     pytest.importorskip("redis", reason="the redis client is not installed (pip install 'cleanseed[redis]')")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [
-            server,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    import redis
-
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
+    started = start_redis(tmp_path)
+    assert started is not None
+    proc, url = started
+    yield url
     proc.terminate()
     proc.wait(timeout=10)
 
