@@ -16,6 +16,28 @@ FIXTURES = ROOT / "fixtures"
 SEEDS = [FIXTURES / "000_5494364aecd3fcfc.txt", FIXTURES / "004_b990eb32b59a47b3.txt"]
 
 
+def deep_html(depth: int = 50_000) -> str:
+    """A page nested `depth` divs deep, one paragraph at the bottom."""
+    return (
+        "<html><body>"
+        + "<div>" * depth
+        + "<p>deep text at the bottom</p>"
+        + "</div>" * depth
+        + "</body></html>"
+    )
+
+
+def entity_bomb_html() -> str:
+    """A billion-laughs page (nine levels of tenfold entities), then one ordinary paragraph."""
+    defs = '<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
+    )
+    return (
+        f'<?xml version="1.0"?><!DOCTYPE lolz [{defs}]><html><body><p>&lol9;</p>'
+        "<p>A real paragraph of ordinary text that follows the entity bomb in this page.</p></body></html>"
+    )
+
+
 def cleanseed_command() -> list[str]:
     """The installed console script (next to this Python), else `python -m cleanseed`."""
     exe = Path(sys.executable).parent / "cleanseed"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import zstandard
-from conftest import cleanseed_command, run_cli
+from conftest import cleanseed_command, deep_html, entity_bomb_html, run_cli
 
 GOOD = "A good document that sits beside the bad ones and must come through whole."
 SUMMARY = re.compile(rb"cleanseed: (\d+) documents in, (\d+) out, (\d+) failed, (\d+) dropped")
@@ -366,15 +366,7 @@ def test_ctrl_c_exits_130_with_whole_lines(tmp_path: Path) -> None:
 
 
 def test_html_nested_tens_of_thousands_deep(tmp_path: Path) -> None:
-    depth = 50_000
-    page = (
-        "<html><body>"
-        + "<div>" * depth
-        + "<p>deep text at the bottom</p>"
-        + "</div>" * depth
-        + "</body></html>"
-    )
-    (tmp_path / "deep.html").write_text(page)
+    (tmp_path / "deep.html").write_text(deep_html())
     result = run_cli("clean", str(tmp_path / "deep.html"), str(good_file(tmp_path)), timeout=110)
     out, failed = accounted(result)
     assert GOOD in out[-1]["text"]
@@ -385,14 +377,7 @@ def test_html_nested_tens_of_thousands_deep(tmp_path: Path) -> None:
 
 
 def test_entity_expansion_html_is_never_expanded(tmp_path: Path) -> None:
-    defs = '<!ENTITY lol "lol">' + "".join(
-        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
-    )
-    page = (
-        f'<?xml version="1.0"?><!DOCTYPE lolz [{defs}]><html><body><p>&lol9;</p>'
-        "<p>A real paragraph of ordinary text that follows the entity bomb in this page.</p></body></html>"
-    )
-    (tmp_path / "bomb.html").write_text(page)
+    (tmp_path / "bomb.html").write_text(entity_bomb_html())
     result = run_cli("clean", str(tmp_path / "bomb.html"), str(good_file(tmp_path)), timeout=110)
     out, failed = accounted(result)
     assert GOOD in out[-1]["text"]

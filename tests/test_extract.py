@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import deep_html, entity_bomb_html
 
 from cleanseed.extract import ExtractionTimeout, choose_title, extract_record, time_limit, warm_up
 from cleanseed.readers import declared_charset, read_sources, read_stream
@@ -190,23 +191,14 @@ def test_choose_title(
 
 
 def test_deeply_nested_html_does_not_crash() -> None:
-    depth = 50_000
-    html = "<html><body>" + "<div>" * depth + "<p>deep text</p>" + "</div>" * depth + "</body></html>"
-    rec = extract_record(Record(id="d", source="d", html=html))
+    rec = extract_record(Record(id="d", source="d", html=deep_html()))
     # either some text or a counted failure, never an exception
     assert rec.html is None
     assert rec.error is not None or rec.paragraphs
 
 
 def test_entity_expansion_is_not_expanded() -> None:
-    defs = '<!ENTITY lol "lol">' + "".join(
-        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
-    )
-    html = (
-        f'<?xml version="1.0"?><!DOCTYPE lolz [{defs}]><html><body><p>&lol9;</p>'
-        "<p>A real paragraph of ordinary text that follows the entity bomb in this page.</p></body></html>"
-    )
-    rec = extract_record(Record(id="b", source="b", html=html))
+    rec = extract_record(Record(id="b", source="b", html=entity_bomb_html()))
     assert rec.html is None
     assert "lollollol" not in rec.text
     assert len(rec.text) < 10_000
