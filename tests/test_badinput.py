@@ -393,4 +393,4 @@ def test_unreachable_index_server_is_one_line_exit_1(tmp_path: Path) -> None:
     result = run_cli("clean", "--index", f"redis://:hunter2@127.0.0.1:{closed}/0", str(good_file(tmp_path)))
     lines = result.stderr.decode().splitlines()
     assert result.returncode == 1 and len(lines) == 1, result.stderr
-    assert "index" in lines[0] and "hunter2" not in lines[0] and result.stdout == b""
+    assert "cannot reach the index" in lines[0] and "hunter2" not in lines[0] and result.stdout == b""
