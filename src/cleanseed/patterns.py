@@ -11,6 +11,8 @@ placed by its parse:
 - the rest are searched everywhere, but only once a cheap test has found, for one of them,
   the literal strings that every match of it contains ("this ", "site" or "website", and
   "uses", "is protected" or "stores" for `\\bthis (site|website) (uses|is protected|stores)\\b`).
+  End-anchored phrases get the same test over the last characters only, where even a
+  one-character literal ("/") is rare enough to be worth it.
   The test compares lower-cased text with `re`'s case-insensitive equivalences folded
   together ("ı" and "i", "ſ" and "s"), so it never misses what `re.IGNORECASE` would match.
 A phrase that cannot be analysed is searched everywhere, as before.
@@ -49,9 +51,9 @@ def anchoring(phrase: str) -> tuple[str, int]:
     return "", 0
 
 
-def _groups(seq: Any) -> list[list[str]]:
+def _groups(seq: Any, shortest: int = _MIN_LITERAL) -> list[list[str]]:
     """Groups of literal strings such that every match of a parsed sequence contains one string
-    of each group."""
+    of each group (groups with a string shorter than `shortest` left out)."""
     groups: list[list[str]] = []
     run: list[str] = []
     for op, arg in seq:
@@ -63,27 +65,27 @@ def _groups(seq: Any) -> list[list[str]]:
             groups.append(["".join(run)])
         run = []
         if name == "SUBPATTERN":
-            groups += _groups(arg[-1])
+            groups += _groups(arg[-1], shortest)
         elif name == "BRANCH":
-            best = [_best(_groups(a)) for a in arg[1]]
+            best = [_best(_groups(a, shortest)) for a in arg[1]]
             if all(best):
                 groups.append([s for b in best for s in b])  # type: ignore[union-attr]
         elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and arg[0] >= 1:
-            groups += _groups(arg[2])
+            groups += _groups(arg[2], shortest)
     if run:
         groups.append(["".join(run)])
-    return [g for g in groups if min(map(len, g)) >= _MIN_LITERAL]
+    return [g for g in groups if min(map(len, g)) >= shortest]
 
 
 def _best(groups: list[list[str]]) -> list[str] | None:
     return max(groups, key=lambda g: min(map(len, g)), default=None)
 
 
-def required_literals(phrase: str) -> list[list[str]] | None:
+def required_literals(phrase: str, shortest: int = _MIN_LITERAL) -> list[list[str]] | None:
     """Groups of literal strings such that every match of `phrase` contains one string of each
-    group; None when there is none worth testing."""
+    group; None when there is none worth testing (none of `shortest` characters or more)."""
     try:
-        return _groups(_parse(phrase)) or None
+        return _groups(_parse(phrase), shortest) or None
     except Exception:
         return None
 
@@ -127,6 +129,7 @@ class Phrases:
         end: list[str] = []
         rest: list[str] = []
         needs: list[list[list[str]]] | None = []
+        end_needs: list[list[list[str]]] | None = []
         self.width = 0
         for p in alternatives:
             where, width = anchoring(p)
@@ -135,6 +138,8 @@ class Phrases:
             elif where == "end":
                 end.append(p)
                 self.width = max(self.width, width + 1)  # "$" also matches before a final newline
+                found = required_literals(p, shortest=1)
+                end_needs = None if found is None or end_needs is None else [*end_needs, found]
             else:
                 rest.append(p)
                 found = required_literals(p)
@@ -151,6 +156,11 @@ class Phrases:
         )
         # one string of each phrase's longest group, in one flat list: most texts miss them all
         self.first = sorted({s for groups in self.needs for s in _best(groups) or ()}) if self.needs else []
+        self.end_needs = (
+            [[[_key(s) for s in group] for group in groups] for groups in end_needs]
+            if end_needs and _CASES is not None
+            else None
+        )
 
     def _maybe_rest(self, text: str) -> bool:
         """False only when no phrase of the rest can match: each misses a string it needs."""
@@ -161,11 +171,21 @@ class Phrases:
             return False
         return any(all(any(s in key for s in group) for group in groups) for groups in self.needs)
 
+    def _maybe_end(self, text: str, start: int) -> bool:
+        """False only when no end-anchored phrase can match from `start` on: each misses, in the
+        text's last characters, a string it needs (a caption's "photo", "credit" or "/")."""
+        tail = text[start:]
+        if self.end_needs is None or "\u0130" in tail:
+            return True
+        key = tail.lower().translate(_CASES or {})
+        return any(all(any(s in key for s in group) for group in groups) for groups in self.end_needs)
+
     def search(self, text: str) -> bool:
         """True when the alternation of all phrases would find a match in `text`."""
+        start = max(0, len(text) - self.width)
         return bool(
             (self.start is not None and self.start.match(text))
-            or (self.end is not None and self.end.search(text, max(0, len(text) - self.width)))
+            or (self.end is not None and self._maybe_end(text, start) and self.end.search(text, start))
             or (self.rest is not None and self._maybe_rest(text) and self.rest.search(text))
         )
 
