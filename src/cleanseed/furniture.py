@@ -38,6 +38,9 @@ _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$|│")
 # furniture only when it reads as prose (a pull quote, a teaser shown twice)
 _CODE_CHARS = re.compile(r"[│{}\[\]();=<>_$#@\\]")
 _PROSE_END = re.compile(r"[.!?][\"'”’»)]*$")
+_HEADLINE_END = re.compile(r"[.:;,]$")
+_ABBREVIATION_END = re.compile(r"\d\.$|\b\w{1,4}\.$")  # "3." or "Jan." ends a dateline, not a sentence
+_DATE_SEGMENTS = re.compile(r"\s[|•·–—-]\s")
 
 
 @lru_cache(maxsize=1)
@@ -50,6 +53,15 @@ def phrases() -> dict[str, Any]:
 def _pattern(rule: str) -> Phrases:
     table = phrases()[rule]
     return Phrases([p for lang in table.values() for p in lang])
+
+
+@lru_cache(maxsize=None)
+def _whole_words(*path: str) -> tuple[re.Pattern[str], ...]:
+    """A word list of the phrase tables (by its keys) as whole-word patterns, compiled once."""
+    table: Any = phrases()
+    for key in path:
+        table = table[key]
+    return tuple(re.compile(rf"\b{re.escape(w)}\b") for w in table)
 
 
 @lru_cache(maxsize=1024)
@@ -74,8 +86,8 @@ def nwords(text: str) -> int:
 
 
 def _short(text: str, limit: int) -> bool:
-    # a cheap bound first: no rule looks at long paragraphs (rules whose phrases are cheaper to
-    # search than words are to count test the length, then the phrases, then this)
+    # a cheap bound first: no rule looks at long paragraphs; then the words, counted once per
+    # paragraph (cached) and cheaper than any phrase search, so every rule tests this first
     return len(text) <= limit * 12 and nwords(text) <= limit
 
 
@@ -84,7 +96,8 @@ def is_share(text: str) -> bool:
     if not _short(text, 15):
         return False
     key = _fold(text)
-    networks = sum(1 for n in phrases()["social_networks"] if re.search(rf"\b{re.escape(n)}\b", key))
+    names = phrases()["social_networks"]  # a name must be in the text to be found as a word
+    networks = sum(1 for n, w in zip(names, _whole_words("social_networks")) if n in key and w.search(key))
     if networks >= 2:
         return True
     return not key.endswith(".") and _pattern("share").search(key)
@@ -92,7 +105,7 @@ def is_share(text: str) -> bool:
 
 def is_comments(text: str) -> bool:
     """Comment-section notices and calls to comment."""
-    return len(text) <= 300 and _pattern("comments").search(_fold(text)) and _short(text, 25)
+    return _short(text, 25) and _pattern("comments").search(_fold(text))
 
 
 def is_newsletter(text: str) -> bool:
@@ -108,7 +121,7 @@ def is_newsletter(text: str) -> bool:
 
 def is_notice(text: str) -> bool:
     """reCAPTCHA, cookie, privacy, copyright, ad-blocker and javascript notices."""
-    return len(text) <= 540 and _pattern("notice").search(_fold(text)) and _short(text, 45)
+    return _short(text, 45) and _pattern("notice").search(_fold(text))
 
 
 def is_related_heading(text: str) -> bool:
@@ -121,7 +134,7 @@ def is_related_heading(text: str) -> bool:
 
 def is_caption(text: str) -> bool:
     """Photo captions and credits: a paragraph that ends with (or is) a credit line."""
-    return len(text) <= 960 and _pattern("caption").search(_fold(text)) and _short(text, 80)
+    return _short(text, 80) and _pattern("caption").search(_fold(text))
 
 
 def is_byline(text: str) -> bool:
@@ -135,7 +148,8 @@ def is_byline(text: str) -> bool:
     lead = re.match(table["lead"], key)
     if lead is None:
         return False
-    if any(re.search(rf"\b{re.escape(w)}\b", key[lead.end() :]) for w in table["staff"]):
+    after = key[lead.end() :]
+    if any(w.search(after) for w in _whole_words("byline", "staff")):
         return True
     # names only: capitalized words, "and", commas, initials; no sentence punctuation
     rest = text.strip()[lead.end() :]
@@ -203,11 +217,11 @@ def is_dateline(text: str) -> bool:
         not _short(text, 16)
         or _TABLE_ROW.search(text)
         or text.rstrip().endswith((".", "!", "?"))
-        and not re.search(r"\d\.$|\b\w{1,4}\.$", text)
+        and not _ABBREVIATION_END.search(text)
     ):
         return False
     months, filler = _date_tables()
-    segments = [s.strip() for s in re.split(r"\s[|•·–—-]\s", _fold(text)) if s.strip()]
+    segments = [s.strip() for s in _DATE_SEGMENTS.split(_fold(text)) if s.strip()]
     dated = 0
     for seg in segments:
         tokens = _DATE_TOKEN.findall(seg)
@@ -247,7 +261,7 @@ def classify(text: str) -> str | None:
 
 
 def _is_headline(text: str) -> bool:
-    return not re.search(r"[.:;,]$", text.rstrip("\"'”’ ")) and 1 <= nwords(text) <= 25
+    return not _HEADLINE_END.search(text.rstrip("\"'”’ ")) and 1 <= nwords(text) <= 25
 
 
 def _is_teaser(text: str) -> bool:

@@ -166,10 +166,10 @@ class Phrases:
         """False only when no phrase of the rest can match: each misses a string it needs."""
         if self.needs is None or "\u0130" in text:  # "İ" lower-cases to two characters
             return True
-        key = _key(text)
-        if not any(s in key for s in self.first):
+        has = _key(text).__contains__  # mapped over the strings: no Python loop per string
+        if not any(map(has, self.first)):
             return False
-        return any(all(any(s in key for s in group) for group in groups) for groups in self.needs)
+        return any(all(any(map(has, group)) for group in groups) for groups in self.needs)
 
     def _maybe_end(self, text: str, start: int) -> bool:
         """False only when no end-anchored phrase can match from `start` on: each misses, in the
@@ -177,8 +177,8 @@ class Phrases:
         tail = text[start:]
         if self.end_needs is None or "\u0130" in tail:
             return True
-        key = tail.lower().translate(_CASES or {})
-        return any(all(any(s in key for s in group) for group in groups) for groups in self.end_needs)
+        has = tail.lower().translate(_CASES or {}).__contains__
+        return any(all(any(map(has, group)) for group in groups) for groups in self.end_needs)
 
     def search(self, text: str) -> bool:
         """True when the alternation of all phrases would find a match in `text`."""
