@@ -33,6 +33,7 @@ Choices, measured on shared/eval/neardup-dev (957 documents; dup_f1 / new_kept /
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -97,12 +98,16 @@ _CACHE_MAX = 1 << 17  # distinct tokens per cache (~15-40 MB at most); a full ca
 
 
 class _Folds(dict[str, str]):
-    """token -> its comparison word (possessive off, lower case, spelling folded), filled as met."""
+    """token -> its comparison word (possessive off, lower case, spelling folded), filled as met;
+    a word that the capitals walk already produced (marked `_VERBATIM`) -> itself."""
 
     def __missing__(self, tok: str) -> str:
         if len(self) >= _CACHE_MAX:
             self.clear()
-        word = self[tok] = _spelling(_POSSESSIVE.sub("", tok).lower())
+        if tok[0] == _VERBATIM:
+            word = self[tok] = tok[1:]
+        else:
+            word = self[tok] = _spelling(_POSSESSIVE.sub("", tok).lower())
         return word
 
 
@@ -138,10 +143,21 @@ def words(sentence: str) -> list[str]:
     across punctuation).
 
     Every token is folded through a cache; only the capitalized runs are walked token by token.
+    `sign_many` finds the same words for many sentences at once (`_words_flat`).
     """
+    return _walk(_prepare(sentence))
+
+
+def _prepare(sentence: str) -> str:
+    """NFKC, and acronyms without their dots ("U.S." -> "US")."""
     text = unicodedata.normalize("NFKC", sentence)
     if text.count(".") >= 2 and _ACRONYM_HINT.search(text):
         text = _ACRONYM_DOTS.sub(_undot, text)
+    return text
+
+
+def _walk(text: str) -> list[str]:
+    """The comparison words of prepared text (see `words`)."""
     # gap, token, gap, ..., token, gap
     parts = (_ASCII_TOKEN_SPLIT if text.isascii() else _TOKEN_SPLIT).split(text)
     toks = parts[1::2]
@@ -204,6 +220,109 @@ def _unpossessive(tok: str) -> str:
     return tok[:-2] if tok.endswith(("'s", "’s")) else tok
 
 
+# ---- the same words for many sentences at once ----
+#
+# `words` costs a regular-expression split and a Python pass over the tokens of every sentence.
+# `_words_flat` tokenizes a whole batch with byte translations and one `str.split`, and walks only
+# the stretches where the walk can change anything: runs of two or more tokens that each start
+# with a capital or are a connector ("Bank of England", "Walt Disney"). Everywhere else the
+# comparison words are the folded tokens themselves. Within the batch's text:
+#   - a token is what `_TOKEN` matches; every other character becomes " " (whitespace) or
+#     "\x01" (anything else), so a gap holds "\x01" exactly when `words` sees it as punctuation;
+#   - sentences are separated by "\x02", and the walk's words come back marked "\x03" (`_VERBATIM`).
+# A run is found from a superset of its tokens (any non-ASCII first letter might be a capital,
+# any case of a connector might fold to one) and walked exactly. It starts where the walk holds
+# no state: at a capital after a token that is neither, or after punctuation. It goes on over
+# whitespace to capitals and connectors, and over punctuation only from a connector to a
+# capital (the one place where the walk's output depends on what follows punctuation: "Bank of,
+# England" gives "of", "bank"); anywhere else, the walk would start afresh after it. So walking
+# the run alone gives what walking its sentence gives there.
+
+_SEP = "\x02"
+_VERBATIM = "\x03"
+
+
+class _Gaps(dict[int, str]):
+    """`str.translate` table: token characters kept, whitespace -> " ", anything else -> "\x01"."""
+
+    def __missing__(self, c: int) -> str:
+        ch = chr(c)
+        out = self[c] = ch if ch.isalnum() or ch in "'’" else " " if ch.isspace() else "\x01"
+        return out
+
+
+_GAPS = _Gaps()
+# the same for ASCII bytes, leaving the separator and every byte of a non-ASCII character alone
+_ASCII_GAPS = bytes(
+    c if c >= 0x80 or chr(c).isalnum() or chr(c) in "'" + _SEP else 0x20 if chr(c).isspace() else 1
+    for c in range(256)
+)
+# an apostrophe joins a token only between two token characters
+_LOOSE_APOSTROPHE = re.compile(r"['’](?:(?<![^\W_]['’])|(?![^\W_]))")
+_LOOSE_APOSTROPHE_BYTES = re.compile(rb"'(?:(?<![A-Za-z0-9\x80-\xff]')|(?![A-Za-z0-9\x80-\xff]))")
+_TOKEN_BYTE = rb"[A-Za-z0-9'\x80-\xff]"
+# the rest of a token: never given back (what follows it is never a token byte), so possessive
+# where Python has it (3.11): most capitals start no run, and backtracking through them is wasted
+_TOKEN_REST = _TOKEN_BYTE + (rb"*+" if sys.version_info >= (3, 11) else rb"*")
+_CAPITAL_TOKEN = rb"[A-Z\x80-\xff]" + _TOKEN_REST
+_CONNECTOR_TOKEN = (
+    rb"(?i:"
+    + b"|".join(re.escape(c).encode() for c in sorted(_CONNECTORS) if c.isalnum())
+    + rb")(?:(?:'|\xe2\x80\x99)s)?"
+)
+_RUN = re.compile(
+    rb"[A-Z\x80-\xff](?<!"
+    + _TOKEN_BYTE
+    + rb"[\x00-\xff])"
+    + _TOKEN_REST  # a capital starts it
+    + rb"(?: +(?:"
+    + _CAPITAL_TOKEN
+    + rb"|"
+    + _CONNECTOR_TOKEN
+    + rb"(?:[ \x01]+"
+    + _CAPITAL_TOKEN
+    + rb")?))+"
+    + rb"(?!"
+    + _TOKEN_BYTE
+    + rb")"
+)
+_UNMARK = bytes.maketrans(b"\x01", b" ")
+
+
+def _walked(m: re.Match[bytes]) -> bytes:
+    """A run's comparison words, marked as already folded."""
+    raw = m.group()
+    if raw.isascii() and b"\x01" not in raw:
+        # the common case, in bytes: capitalized words ("Walt Disney") are one name, its initials
+        # ("'s " -> " " is `_unpossessive` of each word: a word ends where a space follows)
+        names = (raw + b" ").replace(b"'s ", b" ").split()
+        if all(t[:1].isupper() for t in names):
+            return (
+                b" \x03" + b"".join(t if t.isupper() and len(t) > 1 else t[:1] for t in names).lower() + b" "
+            )
+    run = raw.decode()
+    return "".join(f" {_VERBATIM}{w}" for w in _walk(run)).encode() + b" "
+
+
+def _words_flat(sentences: list[str]) -> tuple[list[str], list[int]]:
+    """`words` of many sentences: all their words in one list, each sentence's followed by
+    `_SEP`, and the position of each sentence's `_SEP`."""
+    texts = [_prepare(s) for s in sentences]
+    joined = f" {_SEP} ".join(texts)
+    if joined.count(_SEP) != len(texts) - 1:  # the text has separators of its own
+        texts = [t.translate(_GAPS) for t in texts]
+    texts = [t if t.isascii() else _LOOSE_APOSTROPHE.sub("\x01", t.translate(_GAPS)) for t in texts]
+    raw = (f" {_SEP} ".join(texts) + f" {_SEP}").encode()
+    raw = _LOOSE_APOSTROPHE_BYTES.sub(b"\x01", raw.translate(_ASCII_GAPS))
+    items = _RUN.sub(_walked, raw).translate(_UNMARK).decode().split()
+    ends = []
+    at = -1
+    for _ in texts:
+        at = items.index(_SEP, at + 1)
+        ends.append(at)
+    return list(map(_FOLDS.__getitem__, items)), ends
+
+
 # ---- hashing and signatures ----
 
 _MASK32 = np.uint64(0xFFFFFFFF)
@@ -220,13 +339,22 @@ def shingle_sets(token_lists: list[list[str]], n: int) -> tuple[np.ndarray, np.n
     many each list has. A shingle's hash is the polynomial combination mod 2^32 of its words'
     xxh32 hashes (fmix32 later spreads it); words are hashed once each, through a cache.
     """
-    count = len(token_lists)
-    lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=count)
+    lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
     flat = [t for toks in token_lists for t in toks]
-    h = np.fromiter(map(_HASHES.__getitem__, flat), dtype=np.uint64, count=len(flat))
+    return _shingle_sets(_hashes(flat), lengths, n)
+
+
+def _hashes(words: list[str]) -> np.ndarray:
+    """uint64 array of the words' 32-bit hashes."""
+    return np.fromiter(map(_HASHES.__getitem__, words), dtype=np.uint64, count=len(words))
+
+
+def _shingle_sets(h: np.ndarray, lengths: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """`shingle_sets` of the lists whose word hashes are `h`, one list after another."""
+    count = len(lengths)
     ends = np.cumsum(lengths)
     owner = np.repeat(np.arange(count, dtype=np.uint64), lengths)  # the list each word is in
-    m = len(flat) - n + 1  # windows of n words over all lists; those inside one list count
+    m = len(h) - n + 1  # windows of n words over all lists; those inside one list count
     parts = []
     if m > 0:
         acc = np.zeros(m, dtype=np.uint64)
@@ -241,7 +369,7 @@ def shingle_sets(token_lists: list[list[str]], n: int) -> tuple[np.ndarray, np.n
         for k in range(n - 1):
             # one shingle of all (fewer than n) words: the same combination, cut short
             step = k < lengths[short]
-            acc = np.where(step, (acc * _P + h[np.minimum(starts[short] + k, len(flat) - 1)]) & _MASK32, acc)
+            acc = np.where(step, (acc * _P + h[np.minimum(starts[short] + k, len(h) - 1)]) & _MASK32, acc)
         parts.append((short.astype(np.uint64) << np.uint64(32)) | acc)
     keys = np.concatenate(parts)
     keys.sort()  # np.unique, but sorting in place is several times faster than its hash table here
@@ -422,20 +550,27 @@ def sign(paragraphs: list[str], signer: Signer) -> Signed:
 def sign_many(documents: list[list[str]], signer: Signer) -> list[Signed]:
     """`sign` for many documents at once: their sentences hashed and signed in one numpy pass,
     which spreads numpy's per-call cost over them all. The same result as one by one."""
-    doc_units: list[list[Unit]] = []
-    token_lists: list[list[str]] = []
-    for paragraphs in documents:
-        units: list[Unit] = []
+    sentences: list[str] = []
+    where: list[tuple[int, int]] = []  # (document, paragraph) of each sentence
+    for d, paragraphs in enumerate(documents):
         for p, para in enumerate(paragraphs):
-            for sentence in split_sentences(para):
-                toks = words(sentence)
-                if not toks:
-                    continue
-                units.append(Unit(p, sentence, len(toks), 0))
-                token_lists.append(toks)
-        doc_units.append(units)
-    if token_lists:
-        values, sizes = shingle_sets(token_lists, SHINGLE)
+            pieces = split_sentences(para)
+            sentences.extend(pieces)
+            where.extend([(d, p)] * len(pieces))
+    doc_units: list[list[Unit]] = [[] for _ in documents]
+    if sentences:
+        flat, ends = _words_flat(sentences)
+        lengths = np.diff(np.array([-1, *ends], dtype=np.int64)) - 1
+        h = _hashes(flat)
+        kept = np.ones(len(h), dtype=bool)
+        kept[ends] = False  # the separators
+        h = h[kept]
+        for sentence, (d, p), nw in zip(sentences, where, lengths.tolist()):
+            if nw:  # a sentence without words is not judged
+                doc_units[d].append(Unit(p, sentence, nw, 0))
+        lengths = lengths[lengths > 0]
+    if doc_units and any(doc_units):
+        values, sizes = _shingle_sets(h, lengths, SHINGLE)
         for unit, size in zip((u for units in doc_units for u in units), sizes.tolist()):
             unit.size = size
         sigs = signer.signatures_flat(values, sizes)

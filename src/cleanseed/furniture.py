@@ -55,7 +55,7 @@ def _pattern(rule: str) -> Phrases:
     return Phrases([p for lang in table.values() for p in lang])
 
 
-@lru_cache(maxsize=None)
+@cache
 def _whole_words(*path: str) -> tuple[re.Pattern[str], ...]:
     """A word list of the phrase tables (by its keys) as whole-word patterns, compiled once."""
     table: Any = phrases()

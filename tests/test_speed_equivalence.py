@@ -1,0 +1,94 @@
+"""The batch paths of dedup find exactly what the per-sentence ones find."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleanseed.dedup import SHINGLE, Signer, _words_flat, shingle_hashes, sign_many, words
+from cleanseed.normalize import split_sentences
+
+# names, connectors in every case, possessives, acronyms, punctuation, apostrophes, non-ASCII
+# capitals and lower-case letters, odd whitespace, and the batch's own marker characters
+PIECES = [
+    *(
+        "Bank",
+        "of",
+        "England",
+        "OF",
+        "Of",
+        "oF",
+        "of's",
+        "of’s",
+        "OF'S",
+        "the",
+        "The",
+        "and",
+        "de",
+        "la",
+        "der",
+    ),
+    *("Walt", "Disney", "Disney's", "NATO", "U.S.", "u.s.", "A.B.C.", "e.g.", "x", "X", "3M", "42", "I"),
+    *(" ", " ", "  ", "\t", "\n", "\u00a0", "\u2028", "\u3000", "\x1c", "\x85"),
+    *(
+        ",",
+        ".",
+        "!",
+        "-",
+        "—",
+        "…",
+        "(",
+        ")",
+        '"',
+        "“",
+        "'",
+        "’",
+        "''",
+        "'’",
+        "_",
+        "\x01",
+        "\x02",
+        "\x03",
+        "&",
+    ),
+    *(
+        "Émile",
+        "émile",
+        "ÉCOLE",
+        "ß",
+        "İstanbul",
+        "ǅemal",
+        "Ωmega",
+        "über",
+        "Über",
+        "K",
+        "Ａbc",
+        "ﬁne",
+        "e\u0301",
+    ),
+    *("programme", "Organisation", "colour", "don't", "rock'n'roll", "O'Brien", "l’État", "L’État", "a’b’"),
+]
+sentence = st.lists(st.sampled_from(PIECES), max_size=14).map("".join)
+
+
+@given(st.lists(sentence, min_size=1, max_size=12))
+@settings(max_examples=400, deadline=None)
+def test_batch_words_are_the_words_of_each_sentence(sentences):
+    flat, ends = _words_flat(sentences)
+    starts = [0, *(e + 1 for e in ends[:-1])]
+    assert [flat[a:b] for a, b in zip(starts, ends)] == [words(s) for s in sentences]
+
+
+@given(st.lists(st.lists(st.lists(sentence, max_size=3).map(" ".join), max_size=4), max_size=4))
+@settings(max_examples=100, deadline=None)
+def test_sign_many_signs_what_words_gives(documents):
+    signer = Signer()
+    for signed, paragraphs in zip(sign_many(documents, signer), documents):
+        units = [(p, s, words(s)) for p, para in enumerate(paragraphs) for s in split_sentences(para)]
+        units = [u for u in units if u[2]]
+        assert [(u.para, u.text, u.nwords) for u in signed.units] == [(p, s, len(w)) for p, s, w in units]
+        sets = [shingle_hashes(w, SHINGLE) for _, _, w in units]
+        assert [u.size for u in signed.units] == [len(h) for h in sets]
+        sigs = signer.signatures(sets)
+        assert (signed.keys == signer.band_keys(sigs)).all()
+        assert (signed.sig8 == (sigs & 0xFF)).all()
