@@ -100,3 +100,8 @@ def test_mojibake_check_near_non_ascii_agrees_with_ftfy(text):
     from cleanseed.normalize import _is_bad
 
     assert _is_bad(text) == is_bad(text)
+
+
+@given(st.text(alphabet=st.sampled_from(list(" \t\n\x0b\x1c`'aBc.-")), max_size=30))
+def test_fold_of_ascii_text_collapses_its_whitespace(text):
+    assert fold(text) == " ".join(text.lower().replace("`", "'").split())

@@ -352,7 +352,7 @@ def strip_furniture(
         if rule is None:
             kept.append(text)
             seen.add(key)
-            if _TERMINAL.search(text) or nwords(text) > 25:
+            if head and (_TERMINAL.search(text) or nwords(text) > 25):
                 head = False
         else:
             removed.append({"text": text, "reason": "boilerplate", "rule": rule})

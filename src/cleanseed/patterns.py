@@ -117,8 +117,9 @@ _CASES = _case_table()
 
 @lru_cache(maxsize=256)
 def _key(text: str) -> str:
-    # cached: several rules test the same paragraph
-    return text.lower().translate(_CASES or {})
+    # cached: several rules test the same paragraph; the case table maps no ASCII character
+    low = text.lower()
+    return low if low.isascii() else low.translate(_CASES or {})
 
 
 class Phrases:
@@ -177,7 +178,7 @@ class Phrases:
         tail = text[start:]
         if self.end_needs is None or "\u0130" in tail:
             return True
-        has = tail.lower().translate(_CASES or {}).__contains__
+        has = _key(tail).__contains__
         return any(all(any(map(has, group)) for group in groups) for groups in self.end_needs)
 
     def search(self, text: str) -> bool:
