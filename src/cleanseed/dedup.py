@@ -121,8 +121,19 @@ class _Hashes(dict[str, int]):
         return h
 
 
+class _TokenHashes(dict[str, int]):
+    """token -> the hash of its comparison word: one look-up per token where only hashes count."""
+
+    def __missing__(self, tok: str) -> int:
+        if len(self) >= _CACHE_MAX:
+            self.clear()
+        h = self[tok] = _HASHES[_FOLDS[tok]]
+        return h
+
+
 _FOLDS = _Folds()
 _HASHES = _Hashes()
+_TOKEN_HASHES = _TokenHashes()
 
 
 def _undot(m: re.Match[str]) -> str:
@@ -307,6 +318,12 @@ def _walked(m: re.Match[bytes]) -> bytes:
 def _words_flat(sentences: list[str]) -> tuple[list[str], list[int]]:
     """`words` of many sentences: all their words in one list, each sentence's followed by
     `_SEP`, and the position of each sentence's `_SEP`."""
+    tokens, ends = _tokens_flat(sentences)
+    return list(map(_FOLDS.__getitem__, tokens)), ends
+
+
+def _tokens_flat(sentences: list[str]) -> tuple[list[str], list[int]]:
+    """`_words_flat` before folding: tokens, and words of walked runs marked `_VERBATIM`."""
     texts = [_prepare(s) for s in sentences]
     joined = f" {_SEP} ".join(texts)
     if joined.count(_SEP) != len(texts) - 1:  # the text has separators of its own
@@ -320,7 +337,7 @@ def _words_flat(sentences: list[str]) -> tuple[list[str], list[int]]:
     for _ in texts:
         at = items.index(_SEP, at + 1)
         ends.append(at)
-    return list(map(_FOLDS.__getitem__, items)), ends
+    return items, ends
 
 
 # ---- hashing and signatures ----
@@ -559,9 +576,9 @@ def sign_many(documents: list[list[str]], signer: Signer) -> list[Signed]:
             where.extend([(d, p)] * len(pieces))
     doc_units: list[list[Unit]] = [[] for _ in documents]
     if sentences:
-        flat, ends = _words_flat(sentences)
+        tokens, ends = _tokens_flat(sentences)
         lengths = np.diff(np.array([-1, *ends], dtype=np.int64)) - 1
-        h = _hashes(flat)
+        h = np.fromiter(map(_TOKEN_HASHES.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
         kept = np.ones(len(h), dtype=bool)
         kept[ends] = False  # the separators
         h = h[kept]
