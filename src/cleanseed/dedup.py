@@ -301,18 +301,50 @@ _UNMARK = bytes.maketrans(b"\x01", b" ")
 
 
 def _walked(m: re.Match[bytes]) -> bytes:
-    """A run's comparison words, marked as already folded."""
+    """A run's words: tokens as they are, and initials marked as already folded."""
     raw = m.group()
     if raw.isascii() and b"\x01" not in raw:
-        # the common case, in bytes: capitalized words ("Walt Disney") are one name, its initials
-        # ("'s " -> " " is `_unpossessive` of each word: a word ends where a space follows)
-        names = (raw + b" ").replace(b"'s ", b" ").split()
-        if all(t[:1].isupper() for t in names):
-            return (
-                b" \x03" + b"".join(t if t.isupper() and len(t) > 1 else t[:1] for t in names).lower() + b" "
-            )
-    run = raw.decode()
-    return "".join(f" {_VERBATIM}{w}" for w in _walk(run)).encode() + b" "
+        return _walk_spaced(raw.split())
+    return "".join(f" {_VERBATIM}{w}" for w in _walk(raw.decode())).encode() + b" "
+
+
+def _walk_spaced(toks: list[bytes]) -> bytes:
+    """`_walk` of an ASCII run with only spaces between its tokens, each a capitalized word or a
+    connector (the common case, in bytes). A token that stays itself is left for the fold cache."""
+    out: list[bytes] = []
+    i, n = 0, len(toks)
+    while i < n:
+        c = i
+        while c < n and not toks[c][:1].isupper():  # connectors before a capital: themselves
+            c += 1
+        out.extend(toks[i:c])
+        if c == n:
+            break
+        run = [toks[c]]
+        pending: bytes | None = None
+        j = c + 1
+        while j < n:
+            if toks[j][:1].isupper():  # "of" in "Bank of England" is dropped
+                run.append(toks[j])
+                pending = None
+            elif pending is None:
+                pending = toks[j]
+            else:  # a second connector ends the run
+                break
+            j += 1
+        if len(run) > 1:
+            # initials; "'s " -> " " is `_unpossessive` of each word (a word ends at a space)
+            names = (b" ".join(run) + b" ").replace(b"'s ", b" ").split()
+            out.append(b"\x03" + b"".join(t if t.isupper() and len(t) > 1 else t[:1] for t in names).lower())
+        else:
+            out.append(run[0])
+        if pending is not None:
+            out.append(pending)
+        if j < n:
+            out.append(toks[j])
+            j += 1
+        i = j
+    return b" " + b" ".join(out) + b" "
 
 
 def _words_flat(sentences: list[str]) -> tuple[list[str], list[int]]:
