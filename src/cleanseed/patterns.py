@@ -162,6 +162,9 @@ class Phrases:
             if end_needs and _CASES is not None
             else None
         )
+        self.end_first = (
+            sorted({s for groups in self.end_needs for s in _best(groups) or ()}) if self.end_needs else []
+        )
 
     def _maybe_rest(self, text: str) -> bool:
         """False only when no phrase of the rest can match: each misses a string it needs."""
@@ -179,6 +182,8 @@ class Phrases:
         if self.end_needs is None or "\u0130" in tail:
             return True
         has = _key(tail).__contains__
+        if not any(map(has, self.end_first)):
+            return False
         return any(all(any(map(has, group)) for group in groups) for groups in self.end_needs)
 
     def search(self, text: str) -> bool:
