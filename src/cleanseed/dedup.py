@@ -607,21 +607,17 @@ def sign_many(documents: list[list[str]], signer: Signer) -> list[Signed]:
             sentences.extend(pieces)
             where.extend([(d, p)] * len(pieces))
     doc_units: list[list[Unit]] = [[] for _ in documents]
-    if sentences:
-        tokens, ends = _tokens_flat(sentences)
-        lengths = np.diff(np.array([-1, *ends], dtype=np.int64)) - 1
+    tokens, ends = _tokens_flat(sentences) if sentences else ([], [])
+    lengths = np.diff(np.array([-1, *ends], dtype=np.int64)) - 1
+    judged = np.flatnonzero(lengths)  # a sentence without words is not judged
+    if len(judged):
         h = np.fromiter(map(_TOKEN_HASHES.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
         kept = np.ones(len(h), dtype=bool)
         kept[ends] = False  # the separators
-        h = h[kept]
-        for sentence, (d, p), nw in zip(sentences, where, lengths.tolist()):
-            if nw:  # a sentence without words is not judged
-                doc_units[d].append(Unit(p, sentence, nw, 0))
-        lengths = lengths[lengths > 0]
-    if doc_units and any(doc_units):
-        values, sizes = _shingle_sets(h, lengths, SHINGLE)
-        for unit, size in zip((u for units in doc_units for u in units), sizes.tolist()):
-            unit.size = size
+        values, sizes = _shingle_sets(h[kept], lengths[judged], SHINGLE)
+        for k, nw, size in zip(judged.tolist(), lengths[judged].tolist(), sizes.tolist()):
+            d, p = where[k]
+            doc_units[d].append(Unit(p, sentences[k], nw, size))
         sigs = signer.signatures_flat(values, sizes)
     else:
         sigs = signer.signatures([])
