@@ -92,3 +92,39 @@ def test_sign_many_signs_what_words_gives(documents):
         sigs = signer.signatures(sets)
         assert (signed.keys == signer.band_keys(sigs)).all()
         assert (signed.sig8 == (sigs & 0xFF)).all()
+
+
+def _split_sentences_reference(paragraph):
+    """split_sentences as it was before its fast path for long final words."""
+    from cleanseed.normalize import _INITIALISM, _SENTENCE_END, ABBREVIATIONS, _likely_boundary_after_initial
+
+    pieces = []
+    start = 0
+    for match in _SENTENCE_END.finditer(paragraph):
+        mark = match.start() + 1
+        candidate = paragraph[max(start, mark - 64) : mark]
+        last = candidate.rsplit(None, 1)
+        word = last[-1].rstrip(".").lower().lstrip("\"'“‘(") if last else ""
+        if word in ABBREVIATIONS or ((len(word) == 1 or "." in word) and _INITIALISM.match(word + ".")):
+            if not _likely_boundary_after_initial(word, paragraph, match.end()):
+                continue
+        end = match.end()
+        pieces.append(paragraph[start:end].strip())
+        start = end
+    tail = paragraph[start:].strip()
+    if tail:
+        pieces.append(tail)
+    return pieces
+
+
+SENTENCE_PIECES = [
+    *("Mr.", "approx.", "Approx.", "sept.", "U.S.", "e.g.", "a.b.c.", "J.", "x.", "no.", "The", "He", "It"),
+    *("company", "abcdefg", "abcdef", "abcde7", "İİİİİİİ", "éééééé", "u.s.government", "1234567", "said"),
+    *(" ", "  ", "\n", ".", "!", "?", "…", "...", '"', "”", "’", ")", "(", "“", "A", "Bob", "3", "£5"),
+]
+
+
+@given(st.lists(st.sampled_from(SENTENCE_PIECES), max_size=20).map("".join))
+@settings(max_examples=1000, deadline=None)
+def test_sentences_are_split_as_before(paragraph):
+    assert split_sentences(paragraph) == _split_sentences_reference(paragraph)

@@ -147,6 +147,8 @@ ABBREVIATIONS = frozenset(
 # scanned for fast, and a match can never start inside the previous one (that ends in a space).
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s+(?=[\"'“‘«(\[¿¡]?[A-Z0-9À-ÖØ-Þ£$€])")
 _INITIALISM = re.compile(r"^(?:[^\W\d_]\.)+$")  # "u.s." "j." "a.f.p."
+# a word that ends with more letters or digits than this is neither an abbreviation nor an initialism
+_LONGEST_ABBREVIATION = max(map(len, ABBREVIATIONS))
 
 
 def split_sentences(paragraph: str) -> list[str]:
@@ -155,16 +157,20 @@ def split_sentences(paragraph: str) -> list[str]:
     start = 0
     for match in _SENTENCE_END.finditer(paragraph):
         mark = match.start() + 1  # just after the end mark
-        # only the last word matters: a bounded look-back keeps this linear ("U.S. " * 50_000)
-        candidate = paragraph[max(start, mark - 64) : mark]
-        # the last word: candidate ends with the end mark, so this is what r"(\S+)$" finds
-        last = candidate.rsplit(None, 1)
-        word = last[-1].rstrip(".").lower().lstrip("\"'“‘(") if last else ""
-        # an initialism is one letter, or letters with dots between
-        if word in ABBREVIATIONS or ((len(word) == 1 or "." in word) and _INITIALISM.match(word + ".")):
-            # "U.S." / "J." / "Mr." -- only a boundary when the next word could not continue
-            if not _likely_boundary_after_initial(word, paragraph, match.end()):
-                continue
+        long_word = mark - 2 - _LONGEST_ABBREVIATION
+        # the common case needs no word: it ends with letters or digits, too many for an
+        # abbreviation or an initialism ("... the company.")
+        if long_word < start or not paragraph[long_word : mark - 1].isalnum():
+            # only the last word matters: a bounded look-back keeps this linear ("U.S. " * 50_000)
+            candidate = paragraph[max(start, mark - 64) : mark]
+            # the last word: candidate ends with the end mark, so this is what r"(\S+)$" finds
+            last = candidate.rsplit(None, 1)
+            word = last[-1].rstrip(".").lower().lstrip("\"'“‘(") if last else ""
+            # an initialism is one letter, or letters with dots between
+            if word in ABBREVIATIONS or ((len(word) == 1 or "." in word) and _INITIALISM.match(word + ".")):
+                # "U.S." / "J." / "Mr." -- only a boundary when the next word could not continue
+                if not _likely_boundary_after_initial(word, paragraph, match.end()):
+                    continue
         end = match.end()
         pieces.append(paragraph[start:end].strip())
         start = end
