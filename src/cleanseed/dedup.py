@@ -282,20 +282,11 @@ _CONNECTOR_TOKEN = (
     + rb")(?:(?:'|\xe2\x80\x99)s)?"
 )
 _RUN = re.compile(
-    rb"[A-Z\x80-\xff](?<!"
-    + _TOKEN_BYTE
-    + rb"[\x00-\xff])"
-    + _TOKEN_REST  # a capital starts it
-    + rb"(?: +(?:"
-    + _CAPITAL_TOKEN
-    + rb"|"
-    + _CONNECTOR_TOKEN
-    + rb"(?:[ \x01]+"
-    + _CAPITAL_TOKEN
-    + rb")?))+"
-    + rb"(?!"
-    + _TOKEN_BYTE
-    + rb")"
+    # a capital after a gap, then over spaces capitals and connectors, and from a connector over
+    # punctuation to a capital; to the end of the last token
+    rb"[A-Z\x80-\xff](?<!%s[\x00-\xff])%s" % (_TOKEN_BYTE, _TOKEN_REST)
+    + rb"(?: +(?:%s|%s(?:[ \x01]+%s)?))+" % (_CAPITAL_TOKEN, _CONNECTOR_TOKEN, _CAPITAL_TOKEN)
+    + rb"(?!%s)" % _TOKEN_BYTE
 )
 _UNMARK = bytes.maketrans(b"\x01", b" ")
 
