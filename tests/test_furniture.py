@@ -318,3 +318,10 @@ def test_phone_numbers_and_isbns_are_not_datelines(text: str) -> None:
 @pytest.mark.parametrize("text", ["18.03.2021", "Updated 2021-03-18 14:02", "User201318.10.1919:24"])
 def test_numeric_dates_are_datelines(text: str) -> None:
     assert classify(text) == "dateline"
+
+
+@given(
+    st.text(alphabet=st.sampled_from(list("ab _-'\u2019\u201c\u2014\u00e9\u00a0\u0660\u2160")), max_size=30)
+)
+def test_word_count_is_the_regex_count(text):
+    assert nwords(text) == len(re.findall(r"\w+", text))

@@ -76,9 +76,15 @@ _ASCII_WORD_TABLE = bytes(
 )
 
 
+_NON_ASCII_WORD = re.compile(r"[^\W\x00-\x7f]")
+
+
 @lru_cache(maxsize=1024)
 def nwords(text: str) -> int:
     r"""Runs of word characters (\w+) in the text."""
+    if not text.isascii() and _NON_ASCII_WORD.search(text) is None:
+        # curly quotes and dashes, no letters: each breaks words as the "?" it becomes does
+        text = text.encode("ascii", "replace").decode("ascii")
     if text.isascii():  # the same count without a regex: where a run starts after a non-word
         marks = text.encode("ascii").translate(_ASCII_WORD_TABLE)
         return marks.count(b" a") + marks.startswith(b"a")
