@@ -4,7 +4,8 @@ Two kinds of stage: per-document ones (extract, normalize, furniture, and signin
 that look at one record at a time, and stream ones (recurring blocks, near-duplicates) that
 hold state across records. The per-document stages run on chunks of records, signing a whole
 chunk at once (numpy's per-call cost spread over it); with `jobs > 1` the chunks go to worker
-processes, a bounded window of them in flight, results taken back in input order. The stream
+processes, a bounded window of them in flight, results taken back in input order; while the
+next results are not ready this process does the next chunk itself instead of waiting. The stream
 stages run here, in input order, so the output is byte-identical to `jobs = 1`.
 """
 
@@ -145,7 +146,9 @@ def _ordered(records: Iterable[Record], config: Config) -> Iterator[tuple[Record
     it = chain(first, it)
     ctx = multiprocessing.get_context("fork" if fork else None)
     pool = ctx.Pool(config.jobs, initializer=_init_worker, initargs=(config,))
+    stages, signer = document_stages(config), _signer(config)
     try:
+        # a chunk's results: a worker's (AsyncResult), or a list when done here
         pending: deque[Any] = deque()
         while True:
             while len(pending) < config.jobs * IN_FLIGHT:
@@ -155,7 +158,17 @@ def _ordered(records: Iterable[Record], config: Config) -> Iterator[tuple[Record
                 pending.append(pool.apply_async(_work, (chunk,)))
             if not pending:
                 break
-            yield from pending.popleft().get()
+            head = pending[0]
+            if isinstance(head, list) or head.ready():
+                pending.popleft()
+                yield from head if isinstance(head, list) else head.get()
+                continue
+            # the next results are not ready: rather than wait, do the next chunk here
+            chunk = list(islice(it, CHUNK))
+            if chunk:
+                pending.append(process_chunk(chunk, stages, signer))
+            else:
+                yield from pending.popleft().get()
         pool.close()
         pool.join()
     finally:
