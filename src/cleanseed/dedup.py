@@ -467,21 +467,21 @@ class NearDuplicates:
     def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
         return self.judge_stream((rec, None) for rec in records)
 
-    def judge_stream(self, items: Iterable[tuple[Record, Signed | None]]) -> Iterator[Record]:
+    def judge_stream(self, items: Iterable[tuple[Record, Signed | Sentences | None]]) -> Iterator[Record]:
         """The records of (record, signed) pairs, judged `batch` documents at a time, in order."""
         it = iter(items)
         while batch := list(islice(it, self.batch)):
             self.judge_many(batch)
             yield from (rec for rec, _ in batch)
 
-    def judge(self, rec: Record, signed: Signed | None = None) -> None:
+    def judge(self, rec: Record, signed: Signed | Sentences | None = None) -> None:
         """Judge every sentence of one document, rewrite its paragraphs, index what it kept.
 
         `signed` may come from a worker process, computed before later stages dropped paragraphs.
         """
         self.judge_many([(rec, signed)])
 
-    def judge_many(self, items: list[tuple[Record, Signed | None]]) -> None:
+    def judge_many(self, items: list[tuple[Record, Signed | Sentences | None]]) -> None:
         """`judge` for documents in input order, with one query of the index and one commit.
 
         The batch's own sentences are resolved here in order, exactly as one document at a time
@@ -489,42 +489,46 @@ class NearDuplicates:
         documents of the batch. A shared index that changed meanwhile refuses the commit; the
         batch is then judged again against the grown index before any record is rewritten.
         """
-        docs: list[tuple[Record, Signed]] = []
+        docs: list[tuple[Record, Sentences]] = []
         for rec, signed in items:
             if rec.error is not None:
                 continue
-            signed = signed.align(rec.paragraphs) if signed is not None else None
-            if signed is None:
-                signed = sign(rec.paragraphs, self.signer)
-            if signed.units:
-                docs.append((rec, signed))
+            if isinstance(signed, Signed):
+                signed = Sentences.of(signed)
+            sentences = signed.align(rec.paragraphs) if signed is not None else None
+            if sentences is None:
+                sentences = Sentences.of(sign(rec.paragraphs, self.signer))
+            if sentences.texts:
+                docs.append((rec, sentences))
         if not docs:
             return
+        keys = np.frombuffer(b"".join([s.keys for _, s in docs]), dtype=np.uint64).reshape(
+            -1, self.signer.bands
+        )
+        sig8 = np.frombuffer(b"".join([s.sig8 for _, s in docs]), dtype=np.uint8).reshape(len(keys), -1)
         while True:
             self.index.sync()
-            plans = self._decide(docs)
+            plans = self._decide(docs, keys, sig8)
             additions = [
-                (s.keys[rows], s.sig8[rows], sizes, rec.id, paras)
-                for (rec, s), (_, rows, sizes, paras) in zip(docs, plans)
-                if rows
+                (keys[at], sig8[at], sizes, rec.id, paras)
+                for (rec, _), (_, at, sizes, paras) in zip(docs, plans)
+                if len(at)
             ]
             if self.index.commit(additions):
                 break
-        for (rec, signed), (matches, *_) in zip(docs, plans):
-            self._rewrite(rec, signed.units, matches)
+        for (rec, sentences), (matches, *_) in zip(docs, plans):
+            self._rewrite(rec, sentences, matches)
 
     def _decide(
-        self, docs: list[tuple[Record, Signed]]
-    ) -> list[tuple[list[Any], list[int], np.ndarray, list[int]]]:
-        """Per document: its matches, and the rows, sizes and output paragraphs it adds."""
+        self, docs: list[tuple[Record, Sentences]], keys: np.ndarray, sig8: np.ndarray
+    ) -> list[tuple[list[Any], np.ndarray, np.ndarray, list[int]]]:
+        """Per document: its matches, and the batch rows, sizes and output paragraphs it adds."""
         cfg, index = self.config, self.index
-        keys = np.concatenate([s.keys for _, s in docs])
-        sig8 = np.concatenate([s.sig8 for _, s in docs])
-        counts = np.array([len(s.units) for _, s in docs], dtype=np.int64)
+        counts = np.array([len(s.texts) for _, s in docs], dtype=np.int64)
         starts = np.cumsum(counts) - counts
         n_rows = len(keys)
         doc_of = np.repeat(np.arange(len(docs)), counts)
-        size = np.array([u.size for _, s in docs for u in s.units], dtype=np.int64)
+        size = np.array([z for _, s in docs for z in s.sizes], dtype=np.int64)
         stored_size = np.minimum(size, 0xFFFF)  # as the index keeps it
         nib = bbit(sig8)
         # candidates from the index: the best per sentence, earliest on ties
@@ -555,11 +559,13 @@ class NearDuplicates:
         plans = []
         best_l, bounds_l, starts_l = best_sim.tolist(), b_bounds.tolist(), starts.tolist()
         threshold = cfg.threshold
-        for d, (_, signed) in enumerate(docs):
-            units, r0 = signed.units, starts_l[d]
-            matches: list[tuple[str, int, float] | None] = [None] * len(units)
+        min_words = cfg.min_words
+        for d, (_, sentences) in enumerate(docs):
+            nwords, r0 = sentences.nwords, starts_l[d]
+            n = len(nwords)
+            matches: list[tuple[str, int, float] | None] = [None] * n
             inside: dict[int, tuple[float, int]] = {}  # row: its best kept sentence of this batch
-            lo, hi = bounds_l[r0], bounds_l[r0 + len(units)]
+            lo, hi = bounds_l[r0], bounds_l[r0 + n]
             if lo < hi:
                 s_b = np.where(kept[earlier[lo:hi]], sim_b[lo:hi], -1.0)
                 first = np.lexsort((np.arange(hi - lo), -s_b, later[lo:hi]))
@@ -571,7 +577,8 @@ class NearDuplicates:
                         later[lo:hi][first].tolist(), s_b[first].tolist(), earlier[lo:hi][first].tolist()
                     )
                 }
-            for u in range(len(units)):
+            found = False
+            for u in range(n):
                 r = r0 + u
                 sim, where = best_l[r], found_at.get(r)
                 if inside and r in inside and inside[r][0] > sim:  # after every index item: only if better
@@ -579,46 +586,54 @@ class NearDuplicates:
                     where = (docs[doc_of[src]][0].id, int(out_para[src]))
                 if where is not None and sim >= threshold:
                     matches[u] = (where[0], where[1], round(sim, 3))
+                    found = True
+            if not found:  # the common case: the document keeps every sentence
+                at = np.arange(r0, r0 + n)
+                kept[at] = True
+                paras = _renumbered(sentences.paras) if not cfg.mark else sentences.paras
+                out_para[at] = paras
+                plans.append((matches, at, stored_size[at].astype(np.uint16), paras))
+                continue
             # short sentences are not judged alone: only beside a repeated neighbour from the same source
-            for u, unit in enumerate(units):
-                if matches[u] is None or unit.nwords >= cfg.min_words:
+            for u in range(n):
+                if matches[u] is None or nwords[u] >= min_words:
                     continue
-                near = [
-                    matches[v]
-                    for v in (u - 1, u + 1)
-                    if 0 <= v < len(units) and units[v].nwords >= cfg.min_words
-                ]
+                near = [matches[v] for v in (u - 1, u + 1) if 0 <= v < n and nwords[v] >= min_words]
                 if not any(m is not None and m[0] == matches[u][0] for m in near):  # type: ignore[index]
                     matches[u] = None
-            rows, paras = self._kept(units, matches)
+            rows, paras = self._kept(sentences.paras, matches)
             at = np.asarray(rows, dtype=np.int64) + r0
             kept[at] = True
             out_para[at] = paras
-            plans.append((matches, rows, stored_size[at].astype(np.uint16), paras))
+            plans.append((matches, at, stored_size[at].astype(np.uint16), paras))
         return plans
 
-    def _rewrite(self, rec: Record, units: list[Unit], matches: list[tuple[str, int, float] | None]) -> None:
+    def _rewrite(
+        self, rec: Record, sentences: Sentences, matches: list[tuple[str, int, float] | None]
+    ) -> None:
         if not any(matches):
             return
         entries_by_para: dict[int, list[dict[str, Any]]] = {}
         kept_by_para: dict[int, list[str]] = {}
-        last: tuple[int, int, str, int] | None = (
-            None  # unit, paragraph, and the earlier copy of the last entry
-        )
+        texts, paras = sentences.texts, sentences.paras
+        last = -2  # the sentence of the last entry, and its paragraph and earlier copy
+        last_where: tuple[int, str, int] | None = None
         entry: dict[str, Any] = {}
-        for u, (unit, match) in enumerate(zip(units, matches)):
+        for u, match in enumerate(matches):
+            p = paras[u]
             if match is None:
-                kept_by_para.setdefault(unit.para, []).append(unit.text)
+                kept_by_para.setdefault(p, []).append(texts[u])
                 continue
-            if last is not None and last == (u - 1, unit.para, match[0], match[1]):
+            where = (p, match[0], match[1])
+            if last == u - 1 and last_where == where:
                 # consecutive sentences repeating one earlier paragraph: one entry
-                entry["text"] += " " + unit.text
+                entry["text"] += " " + texts[u]
                 entry["similarity"] = min(entry["similarity"], match[2])
             else:
                 of = {"id": match[0], "paragraph": match[1]}
-                entry = {"text": unit.text, "reason": "duplicate", "of": of, "similarity": match[2]}
-                entries_by_para.setdefault(unit.para, []).append(entry)
-            last = (u, unit.para, match[0], match[1])
+                entry = {"text": texts[u], "reason": "duplicate", "of": of, "similarity": match[2]}
+                entries_by_para.setdefault(p, []).append(entry)
+            last, last_where = u, where
         if not entries_by_para:
             return
         target = rec.duplicates if self.config.mark else rec.removed
@@ -629,9 +644,7 @@ class NearDuplicates:
                 new_paragraphs.append(para)
             elif p in kept_by_para:
                 new_paragraphs.append(" ".join(kept_by_para[p]))
-        n_body = len(units)
-        n_dup = sum(m is not None for m in matches)
-        if n_dup == n_body:
+        if None not in matches:
             rec.duplicate_of = Counter(m[0] for m in matches if m is not None).most_common(1)[0][0]
         rec.paragraphs = new_paragraphs
 
@@ -644,17 +657,84 @@ class NearDuplicates:
             contain = np.where(mine > 0, j * (mine + other) / (mine * (1 + j)), 0.0)
         return np.maximum(j, np.where(mine >= 4, np.minimum(1.0, contain), 0.0))
 
-    def _kept(self, units: list[Unit], matches: list[Any]) -> tuple[list[int], list[int]]:
+    def _kept(self, paras: list[int], matches: list[Any]) -> tuple[list[int], list[int]]:
         """The rows a document keeps, and each one's paragraph in the output `text`."""
-        # output paragraph numbers: the kept paragraphs renumbered (all of them when marking)
-        numbering: dict[int, int] = {}
-        for unit, match in zip(units, matches):
-            if match is None or self.config.mark:
-                numbering.setdefault(unit.para, 0)
-        order = sorted(numbering)
-        out_index = {p: k for k, p in enumerate(order)} if not self.config.mark else {p: p for p in numbering}
         rows = [u for u, m in enumerate(matches) if m is None]
-        return rows, [out_index[units[u].para] for u in rows]
+        if self.config.mark:  # every paragraph stays: numbers unchanged
+            return rows, [paras[u] for u in rows]
+        # output paragraph numbers: the paragraphs that keep a sentence, renumbered
+        out_index = {p: k for k, p in enumerate(sorted({paras[u] for u in rows}))}
+        return rows, [out_index[paras[u]] for u in rows]
+
+
+def _renumbered(paras: list[int]) -> list[int]:
+    """Paragraph numbers of sentences renumbered 0, 1, ... over the paragraphs they are in."""
+    out_index = {p: k for k, p in enumerate(sorted(set(paras)))}
+    return [out_index[p] for p in paras]
+
+
+@dataclass(slots=True)
+class Sentences:
+    """A document's signed sentences as columns, the form the near-duplicate stage judges.
+
+    The same content as `Signed`, without an object per sentence: texts and numbers in lists,
+    signatures as bytes. Worker processes send these back; they pickle and unpickle several
+    times faster than `Signed`, and a batch's signatures join into arrays in one call.
+    """
+
+    paragraphs: list[str]  # the paragraphs signed
+    texts: list[str]  # per sentence: its text, paragraph, words and distinct shingles
+    paras: list[int]
+    nwords: list[int]
+    sizes: list[int]
+    keys: bytes  # uint64[n, bands]: LSH band keys
+    sig8: bytes  # uint8[n, num_perm]: the low byte of each MinHash value
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a plain tuple: dataclass slots would pickle through a Python-level __getstate__
+        return (
+            Sentences,
+            (self.paragraphs, self.texts, self.paras, self.nwords, self.sizes, self.keys, self.sig8),
+        )
+
+    @classmethod
+    def of(cls, signed: Signed) -> Sentences:
+        units = signed.units
+        return cls(
+            signed.para_texts,
+            [u.text for u in units],
+            [u.para for u in units],
+            [u.nwords for u in units],
+            [u.size for u in units],
+            np.ascontiguousarray(signed.keys, dtype=np.uint64).tobytes(),
+            np.ascontiguousarray(signed.sig8, dtype=np.uint8).tobytes(),
+        )
+
+    def align(self, paragraphs: list[str]) -> Sentences | None:
+        """These sentences for a paragraph list that a later stage shortened; None if it was rewritten."""
+        if paragraphs == self.paragraphs:
+            return self
+        mapping: dict[int, int] = {}
+        j = 0
+        for i, text in enumerate(self.paragraphs):
+            if j < len(paragraphs) and paragraphs[j] == text:
+                mapping[i] = j
+                j += 1
+        if j != len(paragraphs):
+            return None
+        rows = [u for u, p in enumerate(self.paras) if p in mapping]
+        n = len(self.texts)
+        keys = np.frombuffer(self.keys, dtype=np.uint64).reshape(n, -1)[rows]
+        sig8 = np.frombuffer(self.sig8, dtype=np.uint8).reshape(n, -1)[rows]
+        return Sentences(
+            list(paragraphs),
+            [self.texts[u] for u in rows],
+            [mapping[self.paras[u]] for u in rows],
+            [self.nwords[u] for u in rows],
+            [self.sizes[u] for u in rows],
+            keys.tobytes(),
+            sig8.tobytes(),
+        )
 
 
 def _shared_values(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

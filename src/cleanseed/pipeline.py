@@ -20,7 +20,7 @@ from itertools import chain, islice
 from typing import Any
 
 from cleanseed.config import Config, load_config
-from cleanseed.dedup import NearDuplicates, Signed, Signer, sign_many
+from cleanseed.dedup import NearDuplicates, Sentences, Signer, sign_many
 from cleanseed.furniture import Recurring, furniture
 from cleanseed.normalize import normalize
 from cleanseed.readers import record_from_object
@@ -99,17 +99,17 @@ def _signer(config: Config) -> Signer | None:
 
 def process_chunk(
     chunk: list[Record], stages: list[Stage], signer: Signer | None
-) -> list[tuple[Record, Signed | None]]:
+) -> list[tuple[Record, Sentences | None]]:
     """The per-document work for a chunk of records: their stages, then the signatures of all of
     them at once when dedup is on (None for a record that failed)."""
     done = list(reduce(lambda stream, stage: stage(stream), stages, iter(chunk)))
     if signer is None:
         return [(rec, None) for rec in done]
     signed = iter(sign_many([rec.paragraphs for rec in done if rec.error is None], signer))
-    return [(rec, next(signed) if rec.error is None else None) for rec in done]
+    return [(rec, Sentences.of(next(signed)) if rec.error is None else None) for rec in done]
 
 
-def _here(records: Iterable[Record], config: Config) -> Iterator[tuple[Record, Signed | None]]:
+def _here(records: Iterable[Record], config: Config) -> Iterator[tuple[Record, Sentences | None]]:
     """(record, signed) in input order, a chunk at a time, in this process."""
     stages, signer = document_stages(config), _signer(config)
     it = iter(records)
@@ -126,12 +126,12 @@ def _init_worker(config: Config) -> None:
     _worker = (document_stages(config), _signer(config))
 
 
-def _work(chunk: list[Record]) -> list[tuple[Record, Signed | None]]:
+def _work(chunk: list[Record]) -> list[tuple[Record, Sentences | None]]:
     assert _worker is not None
     return process_chunk(chunk, *_worker)
 
 
-def _ordered(records: Iterable[Record], config: Config) -> Iterator[tuple[Record, Signed | None]]:
+def _ordered(records: Iterable[Record], config: Config) -> Iterator[tuple[Record, Sentences | None]]:
     """(record, signed) in input order from a pool of workers, at most jobs*IN_FLIGHT chunks ahead.
 
     Not `Pool.imap`: its feeder thread reads the whole input ahead of the workers.
@@ -176,12 +176,12 @@ def _ordered(records: Iterable[Record], config: Config) -> Iterator[tuple[Record
 
 
 def _judge_in_order(
-    pairs: Iterable[tuple[Record, Signed | None]], config: Config, index: Any
+    pairs: Iterable[tuple[Record, Sentences | None]], config: Config, index: Any
 ) -> Iterator[Record]:
     """The stream stages and near-duplicate judgement over (record, signed) in input order."""
     # Stream stages see records only; each record's signatures wait beside it, keyed by identity
     # (the record is held too, so an identity is never reused while its entry waits).
-    waiting: dict[int, tuple[Record, Signed | None]] = {}
+    waiting: dict[int, tuple[Record, Sentences | None]] = {}
 
     def unpaired() -> Iterator[Record]:
         for rec, signed in pairs:
