@@ -76,3 +76,27 @@ def test_jobs_2_reports_bad_input_like_jobs_1(tmp_path):
         ]
 
     assert errors(one) == errors(two) and len(errors(one)) == 3
+
+
+def test_recurring_blocks_computed_apart_give_the_same_result():
+    from cleanseed.furniture import Recurring
+
+    def records():
+        return [
+            Record(
+                id=str(i),
+                source="s",
+                url="https://www.example.com/a",
+                paragraphs=[f"Story {i} text.", "Follow us"],
+            )
+            for i in range(12)
+        ] + [Record(id="bad", source="s", error="empty document")]
+
+    here = [r.to_dict() for r in Recurring(window=4)(records())]
+    stage, recs = Recurring(window=4), records()
+    apart = list(
+        stage.judge_stream((r, stage.blocks(r) if r.error is None else None, k) for k, r in enumerate(recs))
+    )
+    assert [k for _, k in apart] == list(range(len(recs)))
+    assert [r.to_dict() for r, _ in apart] == here
+    assert all(d["removed"] for d in here[:-1])

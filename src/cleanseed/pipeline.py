@@ -58,13 +58,12 @@ def document_stages(config: Config) -> list[Stage]:
     return out
 
 
-def stream_stages(config: Config) -> list[Stage]:
-    """The stateful stages before dedup, run in one process in input order."""
-    out: list[Stage] = []
+def recurring_stage(config: Config) -> Recurring | None:
+    """The stateful stage before dedup (recurring blocks), run in one process in input order."""
     if config.furniture and config.dedup.window > 0:
         d = config.dedup
-        out.append(Recurring(d.window, d.recurring_min_docs, d.recurring_max_words))
-    return out
+        return Recurring(d.window, d.recurring_min_docs, d.recurring_max_words)
+    return None
 
 
 def run(records: Iterable[Record], config: Config, index: Any = None) -> Iterator[Record]:
@@ -92,47 +91,60 @@ def run(records: Iterable[Record], config: Config, index: Any = None) -> Iterato
 # ---- chunks of records, here or in worker processes ----
 
 
-def _signer(config: Config) -> Signer | None:
+# a record after the per-document stages, its recurring-block keys, and its signed sentences
+Done = tuple[Record, tuple[str, list[int | None]] | None, Sentences | None]
+Work = tuple[list[Stage], Recurring | None, Signer | None]
+
+
+def per_document(config: Config) -> Work:
+    """What a chunk goes through: the stages, then the keys of its blocks and its signatures."""
     d = config.dedup
-    return Signer(d.num_perm, d.bands, d.seed) if d.enabled else None
+    return (
+        document_stages(config),
+        recurring_stage(config),
+        (Signer(d.num_perm, d.bands, d.seed) if d.enabled else None),
+    )
 
 
 def process_chunk(
-    chunk: list[Record], stages: list[Stage], signer: Signer | None
-) -> list[tuple[Record, Sentences | None]]:
-    """The per-document work for a chunk of records: their stages, then the signatures of all of
-    them at once when dedup is on (None for a record that failed)."""
+    chunk: list[Record], stages: list[Stage], recurring: Recurring | None, signer: Signer | None
+) -> list[Done]:
+    """The per-document work for a chunk of records: their stages, then (None for a record that
+    failed) the keys of their short blocks and the signatures of all of them at once."""
     done = list(reduce(lambda stream, stage: stage(stream), stages, iter(chunk)))
+    blocks = [recurring.blocks(rec) if recurring and rec.error is None else None for rec in done]
     if signer is None:
-        return [(rec, None) for rec in done]
+        return [(rec, b, None) for rec, b in zip(done, blocks)]
     signed = iter(sign_many([rec.paragraphs for rec in done if rec.error is None], signer))
-    return [(rec, Sentences.of(next(signed)) if rec.error is None else None) for rec in done]
+    return [
+        (rec, b, Sentences.of(next(signed)) if rec.error is None else None) for rec, b in zip(done, blocks)
+    ]
 
 
-def _here(records: Iterable[Record], config: Config) -> Iterator[tuple[Record, Sentences | None]]:
-    """(record, signed) in input order, a chunk at a time, in this process."""
-    stages, signer = document_stages(config), _signer(config)
+def _here(records: Iterable[Record], config: Config) -> Iterator[Done]:
+    """Records done in input order, a chunk at a time, in this process."""
+    work = per_document(config)
     it = iter(records)
     while chunk := list(islice(it, CHUNK)):
-        yield from process_chunk(chunk, stages, signer)
+        yield from process_chunk(chunk, *work)
 
 
-_worker: tuple[list[Stage], Signer | None] | None = None
+_worker: Work | None = None
 
 
 def _init_worker(config: Config) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    _worker = (document_stages(config), _signer(config))
+    _worker = per_document(config)
 
 
-def _work(chunk: list[Record]) -> list[tuple[Record, Sentences | None]]:
+def _work(chunk: list[Record]) -> list[Done]:
     assert _worker is not None
     return process_chunk(chunk, *_worker)
 
 
-def _ordered(records: Iterable[Record], config: Config) -> Iterator[tuple[Record, Sentences | None]]:
-    """(record, signed) in input order from a pool of workers, at most jobs*IN_FLIGHT chunks ahead.
+def _ordered(records: Iterable[Record], config: Config) -> Iterator[Done]:
+    """Records done in input order from a pool of workers, at most jobs*IN_FLIGHT chunks ahead.
 
     Not `Pool.imap`: its feeder thread reads the whole input ahead of the workers.
     """
@@ -146,7 +158,7 @@ def _ordered(records: Iterable[Record], config: Config) -> Iterator[tuple[Record
     it = chain(first, it)
     ctx = multiprocessing.get_context("fork" if fork else None)
     pool = ctx.Pool(config.jobs, initializer=_init_worker, initargs=(config,))
-    stages, signer = document_stages(config), _signer(config)
+    work = per_document(config)
     try:
         # a chunk's results: a worker's (AsyncResult), or a list when done here
         pending: deque[Any] = deque()
@@ -166,7 +178,7 @@ def _ordered(records: Iterable[Record], config: Config) -> Iterator[tuple[Record
             # the next results are not ready: rather than wait, do the next chunk here
             chunk = list(islice(it, CHUNK))
             if chunk:
-                pending.append(process_chunk(chunk, stages, signer))
+                pending.append(process_chunk(chunk, *work))
             else:
                 yield from pending.popleft().get()
         pool.close()
@@ -175,25 +187,17 @@ def _ordered(records: Iterable[Record], config: Config) -> Iterator[tuple[Record
         pool.terminate()
 
 
-def _judge_in_order(
-    pairs: Iterable[tuple[Record, Sentences | None]], config: Config, index: Any
-) -> Iterator[Record]:
-    """The stream stages and near-duplicate judgement over (record, signed) in input order."""
-    # Stream stages see records only; each record's signatures wait beside it, keyed by identity
-    # (the record is held too, so an identity is never reused while its entry waits).
-    waiting: dict[int, tuple[Record, Sentences | None]] = {}
-
-    def unpaired() -> Iterator[Record]:
-        for rec, signed in pairs:
-            waiting[id(rec)] = (rec, signed)
-            yield rec
-
-    stream = reduce(lambda s, stage: stage(s), stream_stages(config), unpaired())
-    repaired = ((rec, waiting.pop(id(rec), (rec, None))[1]) for rec in stream)
-    if config.dedup.enabled:
-        yield from NearDuplicates(config.dedup, index).judge_stream(repaired)
+def _judge_in_order(done: Iterable[Done], config: Config, index: Any) -> Iterator[Record]:
+    """Recurring blocks and near-duplicate judgement over records done, in input order."""
+    recurring = recurring_stage(config)
+    if recurring is not None:
+        pairs = recurring.judge_stream(done)
     else:
-        yield from (rec for rec, _ in repaired)
+        pairs = ((rec, sentences) for rec, _, sentences in done)
+    if config.dedup.enabled:
+        yield from NearDuplicates(config.dedup, index).judge_stream(pairs)
+    else:
+        yield from (rec for rec, _ in pairs)
 
 
 def clean(records: Iterable[dict[str, Any]], **options: Any) -> Iterator[dict[str, Any]]:
