@@ -144,7 +144,8 @@ def _work(chunk: list[Record]) -> list[Done]:
 
 
 def _ordered(records: Iterable[Record], config: Config) -> Iterator[Done]:
-    """Records done in input order from a pool of workers, at most jobs*IN_FLIGHT chunks ahead.
+    """Records done in input order by a pool of workers and this process, at most 2*jobs*IN_FLIGHT
+    chunks ahead.
 
     Not `Pool.imap`: its feeder thread reads the whole input ahead of the workers.
     """
@@ -159,28 +160,29 @@ def _ordered(records: Iterable[Record], config: Config) -> Iterator[Done]:
     ctx = multiprocessing.get_context("fork" if fork else None)
     pool = ctx.Pool(config.jobs, initializer=_init_worker, initargs=(config,))
     work = per_document(config)
+    window = config.jobs * IN_FLIGHT
     try:
-        # a chunk's results: a worker's (AsyncResult), or a list when done here
+        # per chunk, in input order: a worker's AsyncResult, or the list when done here
         pending: deque[Any] = deque()
+        sent = 0  # AsyncResults in `pending`: the workers' queue, kept at `window`
         while True:
-            while len(pending) < config.jobs * IN_FLIGHT:
-                chunk = list(islice(it, CHUNK))
-                if not chunk:
-                    break
+            while sent < window and (chunk := list(islice(it, CHUNK))):
                 pending.append(pool.apply_async(_work, (chunk,)))
+                sent += 1
             if not pending:
                 break
             head = pending[0]
-            if isinstance(head, list) or head.ready():
-                pending.popleft()
-                yield from head if isinstance(head, list) else head.get()
-                continue
-            # the next results are not ready: rather than wait, do the next chunk here
-            chunk = list(islice(it, CHUNK))
-            if chunk:
-                pending.append(process_chunk(chunk, *work))
+            if not isinstance(head, list) and not head.ready() and len(pending) < 2 * window:
+                # the next results are not ready: rather than wait, do the next chunk here
+                if chunk := list(islice(it, CHUNK)):
+                    pending.append(process_chunk(chunk, *work))
+                    continue
+            pending.popleft()
+            if isinstance(head, list):
+                yield from head
             else:
-                yield from pending.popleft().get()
+                sent -= 1
+                yield from head.get()
         pool.close()
         pool.join()
     finally:
