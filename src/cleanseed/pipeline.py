@@ -16,7 +16,7 @@ import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from functools import reduce
-from itertools import chain, islice
+from itertools import islice
 from typing import Any
 
 from cleanseed.config import Config, load_config
@@ -156,14 +156,14 @@ def _ordered(records: Iterable[Record], config: Config) -> Iterator[Done]:
         from cleanseed.extract import warm_up
 
         warm_up()  # extraction's imports and tables loaded once, here, not in every worker
-    it = chain(first, it)
+    work = per_document(config)
+    # per chunk, in input order: a worker's AsyncResult, or the list when done here; the first
+    # is done here before the workers start, so they inherit what it loaded and cached
+    pending: deque[Any] = deque([process_chunk(first, *work)])
     ctx = multiprocessing.get_context("fork" if fork else None)
     pool = ctx.Pool(config.jobs, initializer=_init_worker, initargs=(config,))
-    work = per_document(config)
     window = config.jobs * IN_FLIGHT
     try:
-        # per chunk, in input order: a worker's AsyncResult, or the list when done here
-        pending: deque[Any] = deque()
         sent = 0  # AsyncResults in `pending`: the workers' queue, kept at `window`
         while True:
             while sent < window and (chunk := list(islice(it, CHUNK))):
