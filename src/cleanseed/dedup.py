@@ -508,21 +508,16 @@ class NearDuplicates:
         sig8 = np.frombuffer(b"".join([s.sig8 for _, s in docs]), dtype=np.uint8).reshape(len(keys), -1)
         while True:
             self.index.sync()
-            plans = self._decide(docs, keys, sig8)
-            additions = [
-                (keys[at], sig8[at], sizes, rec.id, paras)
-                for (rec, _), (_, at, sizes, paras) in zip(docs, plans)
-                if len(at)
-            ]
+            all_matches, additions = self._decide(docs, keys, sig8)
             if self.index.commit(additions):
                 break
-        for (rec, sentences), (matches, *_) in zip(docs, plans):
+        for (rec, sentences), matches in zip(docs, all_matches):
             self._rewrite(rec, sentences, matches)
 
     def _decide(
         self, docs: list[tuple[Record, Sentences]], keys: np.ndarray, sig8: np.ndarray
-    ) -> list[tuple[list[Any], np.ndarray, np.ndarray, list[int]]]:
-        """Per document: its matches, and the batch rows, sizes and output paragraphs it adds."""
+    ) -> tuple[list[list[Any]], list[Any]]:
+        """Per document its matches; and what the batch adds to the index (kept sentences)."""
         cfg, index = self.config, self.index
         counts = np.array([len(s.texts) for _, s in docs], dtype=np.int64)
         starts = np.cumsum(counts) - counts
@@ -548,53 +543,57 @@ class NearDuplicates:
         hit = np.flatnonzero(best_sim >= cfg.threshold)
         if len(hit):
             found_at = dict(zip(hit.tolist(), index.where_many(best_item[hit])))
-        # candidates from earlier documents of this batch: they count once kept, after the index's
+        # candidates from earlier documents of this batch: they count once kept, after the index's;
+        # a pair under the threshold can never decide a match, so only the others are kept
         later, earlier = _shared_values(index.band_values(keys, sig8))
         keep = doc_of[earlier] < doc_of[later]
         later, earlier = later[keep], earlier[keep]
         sim_b = self._similarity(estimate(nib[later], nib[earlier]), size[later], stored_size[earlier])
+        close = sim_b >= cfg.threshold
+        later, earlier, sim_b = later[close], earlier[close], sim_b[close]
+        can_match = np.zeros(len(docs), dtype=bool)
+        can_match[doc_of[hit]] = True
+        can_match[doc_of[later]] = True
         b_bounds = np.searchsorted(later, np.arange(n_rows + 1))
-        kept = np.zeros(n_rows, dtype=bool)
-        out_para = np.zeros(n_rows, dtype=np.int64)
-        plans = []
+        kept = bytearray(n_rows)
+        out_para = [0] * n_rows
+        all_matches: list[list[Any]] = []
+        all_paras: list[list[int]] = []
         best_l, bounds_l, starts_l = best_sim.tolist(), b_bounds.tolist(), starts.tolist()
-        threshold = cfg.threshold
-        min_words = cfg.min_words
+        later_l, earlier_l, sim_l, can_l = (
+            later.tolist(),
+            earlier.tolist(),
+            sim_b.tolist(),
+            can_match.tolist(),
+        )
+        threshold, min_words, mark = cfg.threshold, cfg.min_words, cfg.mark
         for d, (_, sentences) in enumerate(docs):
-            nwords, r0 = sentences.nwords, starts_l[d]
-            n = len(nwords)
+            r0, n = starts_l[d], len(sentences.texts)
             matches: list[tuple[str, int, float] | None] = [None] * n
+            if not can_l[d]:  # the common case: the document keeps every sentence
+                paras = sentences.paras if mark else _renumbered(sentences.paras)
+                kept[r0 : r0 + n] = b"\x01" * n
+                out_para[r0 : r0 + n] = paras
+                all_matches.append(matches)
+                all_paras.append(paras)
+                continue
             inside: dict[int, tuple[float, int]] = {}  # row: its best kept sentence of this batch
-            lo, hi = bounds_l[r0], bounds_l[r0 + n]
-            if lo < hi:
-                s_b = np.where(kept[earlier[lo:hi]], sim_b[lo:hi], -1.0)
-                first = np.lexsort((np.arange(hi - lo), -s_b, later[lo:hi]))
-                ranked = later[lo:hi][first]
-                first = first[np.concatenate(([True], ranked[1:] != ranked[:-1]))]
-                inside = {
-                    r: (v, e)
-                    for r, v, e in zip(
-                        later[lo:hi][first].tolist(), s_b[first].tolist(), earlier[lo:hi][first].tolist()
-                    )
-                }
-            found = False
+            for k in range(bounds_l[r0], bounds_l[r0 + n]):  # by row, then earlier row
+                e = earlier_l[k]
+                if kept[e]:
+                    r, v = later_l[k], sim_l[k]
+                    if r not in inside or v > inside[r][0]:  # the earliest of equals
+                        inside[r] = (v, e)
             for u in range(n):
                 r = r0 + u
                 sim, where = best_l[r], found_at.get(r)
                 if inside and r in inside and inside[r][0] > sim:  # after every index item: only if better
                     sim, src = inside[r]
-                    where = (docs[doc_of[src]][0].id, int(out_para[src]))
+                    where = (docs[doc_of[src]][0].id, out_para[src])
                 if where is not None and sim >= threshold:
                     matches[u] = (where[0], where[1], round(sim, 3))
-                    found = True
-            if not found:  # the common case: the document keeps every sentence
-                at = np.arange(r0, r0 + n)
-                kept[at] = True
-                paras = _renumbered(sentences.paras) if not cfg.mark else sentences.paras
-                out_para[at] = paras
-                plans.append((matches, at, stored_size[at].astype(np.uint16), paras))
-                continue
             # short sentences are not judged alone: only beside a repeated neighbour from the same source
+            nwords = sentences.nwords
             for u in range(n):
                 if matches[u] is None or nwords[u] >= min_words:
                     continue
@@ -602,11 +601,23 @@ class NearDuplicates:
                 if not any(m is not None and m[0] == matches[u][0] for m in near):  # type: ignore[index]
                     matches[u] = None
             rows, paras = self._kept(sentences.paras, matches)
-            at = np.asarray(rows, dtype=np.int64) + r0
-            kept[at] = True
-            out_para[at] = paras
-            plans.append((matches, at, stored_size[at].astype(np.uint16), paras))
-        return plans
+            for u, p in zip(rows, paras):
+                kept[r0 + u] = 1
+                out_para[r0 + u] = p
+            all_matches.append(matches)
+            all_paras.append(paras)
+        # what the batch adds to the index, per document: its kept rows
+        kept_rows = np.flatnonzero(np.frombuffer(kept, dtype=np.uint8))
+        add_keys, add_sig8 = keys[kept_rows], sig8[kept_rows]
+        add_size = stored_size[kept_rows].astype(np.uint16)
+        additions = []
+        at = 0
+        for (rec, _), paras in zip(docs, all_paras):
+            if paras:
+                end = at + len(paras)
+                additions.append((add_keys[at:end], add_sig8[at:end], add_size[at:end], rec.id, paras))
+                at = end
+        return all_matches, additions
 
     def _rewrite(
         self, rec: Record, sentences: Sentences, matches: list[tuple[str, int, float] | None]
