@@ -626,25 +626,23 @@ class NearDuplicates:
             return
         entries_by_para: dict[int, list[dict[str, Any]]] = {}
         kept_by_para: dict[int, list[str]] = {}
-        texts, paras = sentences.texts, sentences.paras
-        last = -2  # the sentence of the last entry, and its paragraph and earlier copy
-        last_where: tuple[int, str, int] | None = None
+        last: tuple[int, str, int] | None = None  # the previous sentence's paragraph and copy, if a repeat
         entry: dict[str, Any] = {}
-        for u, match in enumerate(matches):
-            p = paras[u]
+        for match, p, text in zip(matches, sentences.paras, sentences.texts):
             if match is None:
-                kept_by_para.setdefault(p, []).append(texts[u])
+                kept_by_para.setdefault(p, []).append(text)
+                last = None
                 continue
             where = (p, match[0], match[1])
-            if last == u - 1 and last_where == where:
+            if where == last:
                 # consecutive sentences repeating one earlier paragraph: one entry
-                entry["text"] += " " + texts[u]
+                entry["text"] += " " + text
                 entry["similarity"] = min(entry["similarity"], match[2])
             else:
                 of = {"id": match[0], "paragraph": match[1]}
-                entry = {"text": texts[u], "reason": "duplicate", "of": of, "similarity": match[2]}
+                entry = {"text": text, "reason": "duplicate", "of": of, "similarity": match[2]}
                 entries_by_para.setdefault(p, []).append(entry)
-            last, last_where = u, where
+                last = where
         if not entries_by_para:
             return
         target = rec.duplicates if self.config.mark else rec.removed
