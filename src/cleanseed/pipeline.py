@@ -2,11 +2,13 @@
 
 Two kinds of stage: per-document ones (extract, normalize, furniture, and signing for dedup)
 that look at one record at a time, and stream ones (recurring blocks, near-duplicates) that
-hold state across records. The per-document stages run on chunks of records, signing a whole
-chunk at once (numpy's per-call cost spread over it); with `jobs > 1` the chunks go to worker
+hold state across records. The per-document stages run on chunks of records, then the keys of
+each record's short blocks (for the recurring-blocks stage) and the signatures of the whole
+chunk at once (numpy's per-call cost spread over it). With `jobs > 1` the chunks go to worker
 processes, a bounded window of them in flight, results taken back in input order; while the
-next results are not ready this process does the next chunk itself instead of waiting. The stream
-stages run here, in input order, so the output is byte-identical to `jobs = 1`.
+next results are not ready this process does the next chunk itself instead of waiting. The
+stream stages run here, in input order, and only count, look up and rewrite, so the output is
+byte-identical to `jobs = 1`.
 """
 
 from __future__ import annotations
