@@ -13,6 +13,7 @@ byte-identical to `jobs = 1`.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import signal
 from collections import deque
@@ -164,7 +165,9 @@ def _ordered(records: Iterable[Record], config: Config) -> Iterator[Done]:
     pending: deque[Any] = deque([process_chunk(first[:1], *work)])
     it = chain(first[1:], it)
     ctx = multiprocessing.get_context("fork" if fork else None)
+    gc.freeze()  # what exists now stays out of the workers' collections: its pages stay shared
     pool = ctx.Pool(config.jobs, initializer=_init_worker, initargs=(config,))
+    gc.unfreeze()
     window = config.jobs * IN_FLIGHT
     try:
         sent = 0  # AsyncResults in `pending`: the workers' queue, kept at `window`
