@@ -166,8 +166,10 @@ def _ordered(records: Iterable[Record], config: Config) -> Iterator[Done]:
     it = chain(first[1:], it)
     ctx = multiprocessing.get_context("fork" if fork else None)
     gc.freeze()  # what exists now stays out of the workers' collections: its pages stay shared
-    pool = ctx.Pool(config.jobs, initializer=_init_worker, initargs=(config,))
-    gc.unfreeze()
+    try:
+        pool = ctx.Pool(config.jobs, initializer=_init_worker, initargs=(config,))
+    finally:
+        gc.unfreeze()
     window = config.jobs * IN_FLIGHT
     try:
         sent = 0  # AsyncResults in `pending`: the workers' queue, kept at `window`
