@@ -161,3 +161,42 @@ def test_signed_survives_pickling_between_processes():
     assert back.units == signed.units and back.para_texts == signed.para_texts
     assert (back.keys == signed.keys).all() and (back.sig8 == signed.sig8).all()
     assert back.keys.dtype == signed.keys.dtype and back.sig8.dtype == signed.sig8.dtype
+
+
+def test_sentences_are_signed_as_columns_and_align_alike():
+    import pickle
+
+    from cleanseed.dedup import Sentences, Signer, sign
+
+    paras = ["NATO met on Tuesday. The talks went on late.", "Short.", "A third one here. And more."]
+    signed = sign(paras, Signer())
+    cols = pickle.loads(pickle.dumps(Sentences.of(signed)))
+    assert cols.texts == [u.text for u in signed.units] and cols.paras == [u.para for u in signed.units]
+    assert cols.nwords == [u.nwords for u in signed.units] and cols.sizes == [u.size for u in signed.units]
+    assert cols.keys == signed.keys.tobytes() and cols.sig8 == signed.sig8.tobytes()
+    for shorter in (paras, [paras[0], paras[2]], [paras[2]], ["rewritten"]):
+        want, got = signed.align(shorter), cols.align(shorter)
+        assert (want is None) == (got is None)
+        if want is not None and got is not None:
+            again = Sentences.of(want)
+            assert (got.texts, got.paras, got.keys, got.sig8) == (
+                again.texts,
+                again.paras,
+                again.keys,
+                again.sig8,
+            )
+
+
+def test_judging_sentences_matches_judging_signed():
+    from cleanseed.dedup import Sentences, Signer, sign
+
+    base = ["The council voted on Tuesday to close the old library on Main Street after a debate."]
+    docs = [[base[0], f"Story {i} adds words of its own, number {i}. Short."] for i in range(4)]
+    outs = []
+    for convert in (False, True):
+        stage = NearDuplicates(DedupConfig())
+        recs = [Record(id=str(i), source="x", paragraphs=list(p)) for i, p in enumerate(docs)]
+        items = [(r, sign(r.paragraphs, Signer())) for r in recs]
+        stage.judge_many([(r, Sentences.of(s) if convert else s) for r, s in items])
+        outs.append([r.to_dict() for r in recs])
+    assert outs[0] == outs[1] and outs[0][1]["removed"]

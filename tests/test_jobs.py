@@ -76,3 +76,48 @@ def test_jobs_2_reports_bad_input_like_jobs_1(tmp_path):
         ]
 
     assert errors(one) == errors(two) and len(errors(one)) == 3
+
+
+def test_recurring_blocks_computed_apart_give_the_same_result():
+    from cleanseed.furniture import Recurring
+
+    def records():
+        return [
+            Record(
+                id=str(i),
+                source="s",
+                url="https://www.example.com/a",
+                paragraphs=[f"Story {i} text.", "Follow us"],
+            )
+            for i in range(12)
+        ] + [Record(id="bad", source="s", error="empty document")]
+
+    here = [r.to_dict() for r in Recurring(window=4)(records())]
+    stage, recs = Recurring(window=4), records()
+    apart = list(
+        stage.judge_stream((r, stage.blocks(r) if r.error is None else None, k) for k, r in enumerate(recs))
+    )
+    assert [k for _, k in apart] == list(range(len(recs)))
+    assert [r.to_dict() for r, _ in apart] == here
+    assert all(d["removed"] for d in here[:-1])
+
+
+def test_jobs_2_reads_a_bounded_window_ahead():
+    from cleanseed.config import load_config
+    from cleanseed.pipeline import CHUNK, IN_FLIGHT, run
+
+    config = load_config(None, jobs=2)
+    pulled = 0
+
+    def records():
+        nonlocal pulled
+        for doc in _docs(3000):
+            pulled += 1
+            yield Record(id=doc["id"], source="s", paragraphs=doc["text"].split("\n\n"))
+
+    ahead = 0
+    for n, _ in enumerate(run(records(), config), 1):
+        ahead = max(ahead, pulled - n)
+    # chunks with the workers and done here, the recurring window, a near-duplicate batch
+    bound = (2 * config.jobs * IN_FLIGHT + 1) * CHUNK + config.dedup.window + 64
+    assert 0 < ahead <= bound

@@ -638,21 +638,21 @@ class NearDuplicates:
     def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
         return self.judge_stream((rec, None) for rec in records)
 
-    def judge_stream(self, items: Iterable[tuple[Record, Signed | None]]) -> Iterator[Record]:
+    def judge_stream(self, items: Iterable[tuple[Record, Signed | Sentences | None]]) -> Iterator[Record]:
         """The records of (record, signed) pairs, judged `batch` documents at a time, in order."""
         it = iter(items)
         while batch := list(islice(it, self.batch)):
             self.judge_many(batch)
             yield from (rec for rec, _ in batch)
 
-    def judge(self, rec: Record, signed: Signed | None = None) -> None:
+    def judge(self, rec: Record, signed: Signed | Sentences | None = None) -> None:
         """Judge every sentence of one document, rewrite its paragraphs, index what it kept.
 
         `signed` may come from a worker process, computed before later stages dropped paragraphs.
         """
         self.judge_many([(rec, signed)])
 
-    def judge_many(self, items: list[tuple[Record, Signed | None]]) -> None:
+    def judge_many(self, items: list[tuple[Record, Signed | Sentences | None]]) -> None:
         """`judge` for documents in input order, with one query of the index and one commit.
 
         The batch's own sentences are resolved here in order, exactly as one document at a time
@@ -660,42 +660,41 @@ class NearDuplicates:
         documents of the batch. A shared index that changed meanwhile refuses the commit; the
         batch is then judged again against the grown index before any record is rewritten.
         """
-        docs: list[tuple[Record, Signed]] = []
+        docs: list[tuple[Record, Sentences]] = []
         for rec, signed in items:
             if rec.error is not None:
                 continue
-            signed = signed.align(rec.paragraphs) if signed is not None else None
-            if signed is None:
-                signed = sign(rec.paragraphs, self.signer)
-            if signed.units:
-                docs.append((rec, signed))
+            if isinstance(signed, Signed):
+                signed = Sentences.of(signed)
+            sentences = signed.align(rec.paragraphs) if signed is not None else None
+            if sentences is None:
+                sentences = Sentences.of(sign(rec.paragraphs, self.signer))
+            if sentences.texts:
+                docs.append((rec, sentences))
         if not docs:
             return
+        keys = np.frombuffer(b"".join([s.keys for _, s in docs]), dtype=np.uint64).reshape(
+            -1, self.signer.bands
+        )
+        sig8 = np.frombuffer(b"".join([s.sig8 for _, s in docs]), dtype=np.uint8).reshape(len(keys), -1)
         while True:
             self.index.sync()
-            plans = self._decide(docs)
-            additions = [
-                (s.keys[rows], s.sig8[rows], sizes, rec.id, paras)
-                for (rec, s), (_, rows, sizes, paras) in zip(docs, plans)
-                if rows
-            ]
+            all_matches, additions = self._decide(docs, keys, sig8)
             if self.index.commit(additions):
                 break
-        for (rec, signed), (matches, *_) in zip(docs, plans):
-            self._rewrite(rec, signed.units, matches)
+        for (rec, sentences), matches in zip(docs, all_matches):
+            self._rewrite(rec, sentences, matches)
 
     def _decide(
-        self, docs: list[tuple[Record, Signed]]
-    ) -> list[tuple[list[Any], list[int], np.ndarray, list[int]]]:
-        """Per document: its matches, and the rows, sizes and output paragraphs it adds."""
+        self, docs: list[tuple[Record, Sentences]], keys: np.ndarray, sig8: np.ndarray
+    ) -> tuple[list[list[Any]], list[Any]]:
+        """Per document its matches; and what the batch adds to the index (kept sentences)."""
         cfg, index = self.config, self.index
-        keys = np.concatenate([s.keys for _, s in docs])
-        sig8 = np.concatenate([s.sig8 for _, s in docs])
-        counts = np.array([len(s.units) for _, s in docs], dtype=np.int64)
+        counts = np.array([len(s.texts) for _, s in docs], dtype=np.int64)
         starts = np.cumsum(counts) - counts
         n_rows = len(keys)
         doc_of = np.repeat(np.arange(len(docs)), counts)
-        size = np.array([u.size for _, s in docs for u in s.units], dtype=np.int64)
+        size = np.array([z for _, s in docs for z in s.sizes], dtype=np.int64)
         stored_size = np.minimum(size, 0xFFFF)  # as the index keeps it
         nib = bbit(sig8)
         # candidates from the index: the best per sentence, earliest on ties
@@ -715,81 +714,106 @@ class NearDuplicates:
         hit = np.flatnonzero(best_sim >= cfg.threshold)
         if len(hit):
             found_at = dict(zip(hit.tolist(), index.where_many(best_item[hit])))
-        # candidates from earlier documents of this batch: they count once kept, after the index's
+        # candidates from earlier documents of this batch: they count once kept, after the index's;
+        # a pair under the threshold can never decide a match, so only the others are kept
         later, earlier = _shared_values(index.band_values(keys, sig8))
         keep = doc_of[earlier] < doc_of[later]
         later, earlier = later[keep], earlier[keep]
         sim_b = self._similarity(estimate(nib[later], nib[earlier]), size[later], stored_size[earlier])
+        close = sim_b >= cfg.threshold
+        later, earlier, sim_b = later[close], earlier[close], sim_b[close]
+        can_match = np.zeros(len(docs), dtype=bool)
+        can_match[doc_of[hit]] = True
+        can_match[doc_of[later]] = True
         b_bounds = np.searchsorted(later, np.arange(n_rows + 1))
-        kept = np.zeros(n_rows, dtype=bool)
-        out_para = np.zeros(n_rows, dtype=np.int64)
-        plans = []
+        kept = bytearray(n_rows)
+        out_para = [0] * n_rows
+        all_matches: list[list[Any]] = []
+        all_paras: list[list[int]] = []
         best_l, bounds_l, starts_l = best_sim.tolist(), b_bounds.tolist(), starts.tolist()
-        threshold = cfg.threshold
-        for d, (_, signed) in enumerate(docs):
-            units, r0 = signed.units, starts_l[d]
-            matches: list[tuple[str, int, float] | None] = [None] * len(units)
+        later_l, earlier_l, sim_l, can_l = (
+            later.tolist(),
+            earlier.tolist(),
+            sim_b.tolist(),
+            can_match.tolist(),
+        )
+        threshold, min_words, mark = cfg.threshold, cfg.min_words, cfg.mark
+        for d, (_, sentences) in enumerate(docs):
+            r0, n = starts_l[d], len(sentences.texts)
+            matches: list[tuple[str, int, float] | None] = [None] * n
+            if not can_l[d]:  # the common case: the document keeps every sentence
+                paras = sentences.paras if mark else _renumbered(sentences.paras)
+                kept[r0 : r0 + n] = b"\x01" * n
+                out_para[r0 : r0 + n] = paras
+                all_matches.append(matches)
+                all_paras.append(paras)
+                continue
             inside: dict[int, tuple[float, int]] = {}  # row: its best kept sentence of this batch
-            lo, hi = bounds_l[r0], bounds_l[r0 + len(units)]
-            if lo < hi:
-                s_b = np.where(kept[earlier[lo:hi]], sim_b[lo:hi], -1.0)
-                first = np.lexsort((np.arange(hi - lo), -s_b, later[lo:hi]))
-                ranked = later[lo:hi][first]
-                first = first[np.concatenate(([True], ranked[1:] != ranked[:-1]))]
-                inside = {
-                    r: (v, e)
-                    for r, v, e in zip(
-                        later[lo:hi][first].tolist(), s_b[first].tolist(), earlier[lo:hi][first].tolist()
-                    )
-                }
-            for u in range(len(units)):
+            for k in range(bounds_l[r0], bounds_l[r0 + n]):  # by row, then earlier row
+                e = earlier_l[k]
+                if kept[e]:
+                    r, v = later_l[k], sim_l[k]
+                    if r not in inside or v > inside[r][0]:  # the earliest of equals
+                        inside[r] = (v, e)
+            for u in range(n):
                 r = r0 + u
                 sim, where = best_l[r], found_at.get(r)
                 if inside and r in inside and inside[r][0] > sim:  # after every index item: only if better
                     sim, src = inside[r]
-                    where = (docs[doc_of[src]][0].id, int(out_para[src]))
+                    where = (docs[doc_of[src]][0].id, out_para[src])
                 if where is not None and sim >= threshold:
                     matches[u] = (where[0], where[1], round(sim, 3))
             # short sentences are not judged alone: only beside a repeated neighbour from the same source
-            for u, unit in enumerate(units):
-                if matches[u] is None or unit.nwords >= cfg.min_words:
+            nwords = sentences.nwords
+            for u in range(n):
+                if matches[u] is None or nwords[u] >= min_words:
                     continue
-                near = [
-                    matches[v]
-                    for v in (u - 1, u + 1)
-                    if 0 <= v < len(units) and units[v].nwords >= cfg.min_words
-                ]
+                near = [matches[v] for v in (u - 1, u + 1) if 0 <= v < n and nwords[v] >= min_words]
                 if not any(m is not None and m[0] == matches[u][0] for m in near):  # type: ignore[index]
                     matches[u] = None
-            rows, paras = self._kept(units, matches)
-            at = np.asarray(rows, dtype=np.int64) + r0
-            kept[at] = True
-            out_para[at] = paras
-            plans.append((matches, rows, stored_size[at].astype(np.uint16), paras))
-        return plans
+            rows, paras = self._kept(sentences.paras, matches)
+            for u, p in zip(rows, paras):
+                kept[r0 + u] = 1
+                out_para[r0 + u] = p
+            all_matches.append(matches)
+            all_paras.append(paras)
+        # what the batch adds to the index, per document: its kept rows
+        kept_rows = np.flatnonzero(np.frombuffer(kept, dtype=np.uint8))
+        add_keys, add_sig8 = keys[kept_rows], sig8[kept_rows]
+        add_size = stored_size[kept_rows].astype(np.uint16)
+        additions = []
+        at = 0
+        for (rec, _), paras in zip(docs, all_paras):
+            if paras:
+                end = at + len(paras)
+                additions.append((add_keys[at:end], add_sig8[at:end], add_size[at:end], rec.id, paras))
+                at = end
+        return all_matches, additions
 
-    def _rewrite(self, rec: Record, units: list[Unit], matches: list[tuple[str, int, float] | None]) -> None:
+    def _rewrite(
+        self, rec: Record, sentences: Sentences, matches: list[tuple[str, int, float] | None]
+    ) -> None:
         if not any(matches):
             return
         entries_by_para: dict[int, list[dict[str, Any]]] = {}
         kept_by_para: dict[int, list[str]] = {}
-        last: tuple[int, int, str, int] | None = (
-            None  # unit, paragraph, and the earlier copy of the last entry
-        )
+        last: tuple[int, str, int] | None = None  # the previous sentence's paragraph and copy, if a repeat
         entry: dict[str, Any] = {}
-        for u, (unit, match) in enumerate(zip(units, matches)):
+        for match, p, text in zip(matches, sentences.paras, sentences.texts):
             if match is None:
-                kept_by_para.setdefault(unit.para, []).append(unit.text)
+                kept_by_para.setdefault(p, []).append(text)
+                last = None
                 continue
-            if last is not None and last == (u - 1, unit.para, match[0], match[1]):
+            where = (p, match[0], match[1])
+            if where == last:
                 # consecutive sentences repeating one earlier paragraph: one entry
-                entry["text"] += " " + unit.text
+                entry["text"] += " " + text
                 entry["similarity"] = min(entry["similarity"], match[2])
             else:
                 of = {"id": match[0], "paragraph": match[1]}
-                entry = {"text": unit.text, "reason": "duplicate", "of": of, "similarity": match[2]}
-                entries_by_para.setdefault(unit.para, []).append(entry)
-            last = (u, unit.para, match[0], match[1])
+                entry = {"text": text, "reason": "duplicate", "of": of, "similarity": match[2]}
+                entries_by_para.setdefault(p, []).append(entry)
+                last = where
         if not entries_by_para:
             return
         target = rec.duplicates if self.config.mark else rec.removed
@@ -800,9 +824,7 @@ class NearDuplicates:
                 new_paragraphs.append(para)
             elif p in kept_by_para:
                 new_paragraphs.append(" ".join(kept_by_para[p]))
-        n_body = len(units)
-        n_dup = sum(m is not None for m in matches)
-        if n_dup == n_body:
+        if None not in matches:
             rec.duplicate_of = Counter(m[0] for m in matches if m is not None).most_common(1)[0][0]
         rec.paragraphs = new_paragraphs
 
@@ -815,17 +837,84 @@ class NearDuplicates:
             contain = np.where(mine > 0, j * (mine + other) / (mine * (1 + j)), 0.0)
         return np.maximum(j, np.where(mine >= 4, np.minimum(1.0, contain), 0.0))
 
-    def _kept(self, units: list[Unit], matches: list[Any]) -> tuple[list[int], list[int]]:
+    def _kept(self, paras: list[int], matches: list[Any]) -> tuple[list[int], list[int]]:
         """The rows a document keeps, and each one's paragraph in the output `text`."""
-        # output paragraph numbers: the kept paragraphs renumbered (all of them when marking)
-        numbering: dict[int, int] = {}
-        for unit, match in zip(units, matches):
-            if match is None or self.config.mark:
-                numbering.setdefault(unit.para, 0)
-        order = sorted(numbering)
-        out_index = {p: k for k, p in enumerate(order)} if not self.config.mark else {p: p for p in numbering}
         rows = [u for u, m in enumerate(matches) if m is None]
-        return rows, [out_index[units[u].para] for u in rows]
+        if self.config.mark:  # every paragraph stays: numbers unchanged
+            return rows, [paras[u] for u in rows]
+        # output paragraph numbers: the paragraphs that keep a sentence, renumbered
+        out_index = {p: k for k, p in enumerate(sorted({paras[u] for u in rows}))}
+        return rows, [out_index[paras[u]] for u in rows]
+
+
+def _renumbered(paras: list[int]) -> list[int]:
+    """Paragraph numbers of sentences renumbered 0, 1, ... over the paragraphs they are in."""
+    out_index = {p: k for k, p in enumerate(sorted(set(paras)))}
+    return [out_index[p] for p in paras]
+
+
+@dataclass(slots=True)
+class Sentences:
+    """A document's signed sentences as columns, the form the near-duplicate stage judges.
+
+    The same content as `Signed`, without an object per sentence: texts and numbers in lists,
+    signatures as bytes. Worker processes send these back; they pickle and unpickle several
+    times faster than `Signed`, and a batch's signatures join into arrays in one call.
+    """
+
+    paragraphs: list[str]  # the paragraphs signed
+    texts: list[str]  # per sentence: its text, paragraph, words and distinct shingles
+    paras: list[int]
+    nwords: list[int]
+    sizes: list[int]
+    keys: bytes  # uint64[n, bands]: LSH band keys
+    sig8: bytes  # uint8[n, num_perm]: the low byte of each MinHash value
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a plain tuple: dataclass slots would pickle through a Python-level __getstate__
+        return (
+            Sentences,
+            (self.paragraphs, self.texts, self.paras, self.nwords, self.sizes, self.keys, self.sig8),
+        )
+
+    @classmethod
+    def of(cls, signed: Signed) -> Sentences:
+        units = signed.units
+        return cls(
+            signed.para_texts,
+            [u.text for u in units],
+            [u.para for u in units],
+            [u.nwords for u in units],
+            [u.size for u in units],
+            np.ascontiguousarray(signed.keys, dtype=np.uint64).tobytes(),
+            np.ascontiguousarray(signed.sig8, dtype=np.uint8).tobytes(),
+        )
+
+    def align(self, paragraphs: list[str]) -> Sentences | None:
+        """These sentences for a paragraph list that a later stage shortened; None if it was rewritten."""
+        if paragraphs == self.paragraphs:
+            return self
+        mapping: dict[int, int] = {}
+        j = 0
+        for i, text in enumerate(self.paragraphs):
+            if j < len(paragraphs) and paragraphs[j] == text:
+                mapping[i] = j
+                j += 1
+        if j != len(paragraphs):
+            return None
+        rows = [u for u, p in enumerate(self.paras) if p in mapping]
+        n = len(self.texts)
+        keys = np.frombuffer(self.keys, dtype=np.uint64).reshape(n, -1)[rows]
+        sig8 = np.frombuffer(self.sig8, dtype=np.uint8).reshape(n, -1)[rows]
+        return Sentences(
+            list(paragraphs),
+            [self.texts[u] for u in rows],
+            [mapping[self.paras[u]] for u in rows],
+            [self.nwords[u] for u in rows],
+            [self.sizes[u] for u in rows],
+            keys.tobytes(),
+            sig8.tobytes(),
+        )
 
 
 def _shared_values(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

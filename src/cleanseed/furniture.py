@@ -445,32 +445,41 @@ class Recurring:
             floor += 1
         self.block_docs = counts
 
-    def _keys(self, rec: Record) -> list[int | None]:
+    def blocks(self, rec: Record) -> tuple[str, list[int | None]]:
+        """A document's site, and the key of each paragraph short enough to be furniture (else
+        None): pure, per document, so worker processes can compute it."""
         site = site_of(rec.url)
-        return [block_key(site, p) if nwords(p) <= self.max_words else None for p in rec.paragraphs]
+        return site, [block_key(site, p) if nwords(p) <= self.max_words else None for p in rec.paragraphs]
 
     def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
-        pending: deque[tuple[Record, list[int | None]]] = deque()
-        for rec in records:
+        return (rec for rec, _ in self.judge_stream((rec, None, None) for rec in records))
+
+    def judge_stream(
+        self, items: Iterable[tuple[Record, tuple[str, list[int | None]] | None, Any]]
+    ) -> Iterator[tuple[Record, Any]]:
+        """The stage over (record, its `blocks` or None to compute them here, a value carried
+        along): (record, value) pairs, in order."""
+        pending: deque[tuple[Record, str, list[int | None], Any]] = deque()
+        for rec, blocks, carried in items:
+            site: str = ""
             keys: list[int | None] = []
             if rec.error is None:
-                keys = self._keys(rec)
-                site = site_of(rec.url)
+                site, keys = blocks if blocks is not None else self.blocks(rec)
                 self.site_docs[site] = self.site_docs.get(site, 0) + 1
                 for key in set(k for k in keys if k is not None):
                     self.block_docs[key] = self.block_docs.get(key, 0) + 1
                 if len(self.block_docs) > self.capacity:
                     self._forget_rarest()
-            pending.append((rec, keys))
+            pending.append((rec, site, keys, carried))
             if len(pending) > self.window:
                 yield self._judge(*pending.popleft())
         while pending:
             yield self._judge(*pending.popleft())
 
-    def _judge(self, rec: Record, keys: list[int | None]) -> Record:
+    def _judge(self, rec: Record, site: str, keys: list[int | None], carried: Any) -> tuple[Record, Any]:
         if rec.error is not None or not any(k is not None for k in keys):
-            return rec
-        floor = max(self.min_docs, self.site_docs.get(site_of(rec.url), 0) // 5)
+            return rec, carried
+        floor = max(self.min_docs, self.site_docs.get(site, 0) // 5)
         kept = []
         for text, key in zip(rec.paragraphs, keys):
             if key is not None and self.block_docs.get(key, 0) >= floor:
@@ -478,4 +487,4 @@ class Recurring:
             else:
                 kept.append(text)
         rec.paragraphs = kept
-        return rec
+        return rec, carried

@@ -2,14 +2,18 @@
 
 Two kinds of stage: per-document ones (extract, normalize, furniture, and signing for dedup)
 that look at one record at a time, and stream ones (recurring blocks, near-duplicates) that
-hold state across records. The per-document stages run on chunks of records, signing a whole
-chunk at once (numpy's per-call cost spread over it); with `jobs > 1` the chunks go to worker
-processes, a bounded window of them in flight, results taken back in input order. The stream
-stages run here, in input order, so the output is byte-identical to `jobs = 1`.
+hold state across records. The per-document stages run on chunks of records, then the keys of
+each record's short blocks (for the recurring-blocks stage) and the signatures of the whole
+chunk at once (numpy's per-call cost spread over it). With `jobs > 1` the chunks go to worker
+processes, a bounded window of them in flight, results taken back in input order; while the
+next results are not ready this process does the next chunk itself instead of waiting. The
+stream stages run here, in input order, and only count, look up and rewrite, so the output is
+byte-identical to `jobs = 1`.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import signal
 from collections import deque
@@ -19,7 +23,7 @@ from itertools import chain, islice
 from typing import Any
 
 from cleanseed.config import Config, load_config
-from cleanseed.dedup import NearDuplicates, Signed, Signer, sign_many
+from cleanseed.dedup import NearDuplicates, Sentences, Signer, sign_many
 from cleanseed.furniture import Recurring, furniture
 from cleanseed.normalize import normalize
 from cleanseed.readers import record_from_object
@@ -57,13 +61,12 @@ def document_stages(config: Config) -> list[Stage]:
     return out
 
 
-def stream_stages(config: Config) -> list[Stage]:
-    """The stateful stages before dedup, run in one process in input order."""
-    out: list[Stage] = []
+def recurring_stage(config: Config) -> Recurring | None:
+    """The stateful stage before dedup (recurring blocks), run in one process in input order."""
     if config.furniture and config.dedup.window > 0:
         d = config.dedup
-        out.append(Recurring(d.window, d.recurring_min_docs, d.recurring_max_words))
-    return out
+        return Recurring(d.window, d.recurring_min_docs, d.recurring_max_words)
+    return None
 
 
 def run(records: Iterable[Record], config: Config, index: Any = None) -> Iterator[Record]:
@@ -91,47 +94,61 @@ def run(records: Iterable[Record], config: Config, index: Any = None) -> Iterato
 # ---- chunks of records, here or in worker processes ----
 
 
-def _signer(config: Config) -> Signer | None:
+# a record after the per-document stages, its recurring-block keys, and its signed sentences
+Done = tuple[Record, tuple[str, list[int | None]] | None, Sentences | None]
+Work = tuple[list[Stage], Recurring | None, Signer | None]
+
+
+def per_document(config: Config) -> Work:
+    """What a chunk goes through: the stages, then the keys of its blocks and its signatures."""
     d = config.dedup
-    return Signer(d.num_perm, d.bands, d.seed) if d.enabled else None
+    return (
+        document_stages(config),
+        recurring_stage(config),
+        (Signer(d.num_perm, d.bands, d.seed) if d.enabled else None),
+    )
 
 
 def process_chunk(
-    chunk: list[Record], stages: list[Stage], signer: Signer | None
-) -> list[tuple[Record, Signed | None]]:
-    """The per-document work for a chunk of records: their stages, then the signatures of all of
-    them at once when dedup is on (None for a record that failed)."""
+    chunk: list[Record], stages: list[Stage], recurring: Recurring | None, signer: Signer | None
+) -> list[Done]:
+    """The per-document work for a chunk of records: their stages, then (None for a record that
+    failed) the keys of their short blocks and the signatures of all of them at once."""
     done = list(reduce(lambda stream, stage: stage(stream), stages, iter(chunk)))
+    blocks = [recurring.blocks(rec) if recurring and rec.error is None else None for rec in done]
     if signer is None:
-        return [(rec, None) for rec in done]
+        return [(rec, b, None) for rec, b in zip(done, blocks)]
     signed = iter(sign_many([rec.paragraphs for rec in done if rec.error is None], signer))
-    return [(rec, next(signed) if rec.error is None else None) for rec in done]
+    return [
+        (rec, b, Sentences.of(next(signed)) if rec.error is None else None) for rec, b in zip(done, blocks)
+    ]
 
 
-def _here(records: Iterable[Record], config: Config) -> Iterator[tuple[Record, Signed | None]]:
-    """(record, signed) in input order, a chunk at a time, in this process."""
-    stages, signer = document_stages(config), _signer(config)
+def _here(records: Iterable[Record], config: Config) -> Iterator[Done]:
+    """Records done in input order, a chunk at a time, in this process."""
+    work = per_document(config)
     it = iter(records)
     while chunk := list(islice(it, CHUNK)):
-        yield from process_chunk(chunk, stages, signer)
+        yield from process_chunk(chunk, *work)
 
 
-_worker: tuple[list[Stage], Signer | None] | None = None
+_worker: Work | None = None
 
 
 def _init_worker(config: Config) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    _worker = (document_stages(config), _signer(config))
+    _worker = per_document(config)
 
 
-def _work(chunk: list[Record]) -> list[tuple[Record, Signed | None]]:
+def _work(chunk: list[Record]) -> list[Done]:
     assert _worker is not None
     return process_chunk(chunk, *_worker)
 
 
-def _ordered(records: Iterable[Record], config: Config) -> Iterator[tuple[Record, Signed | None]]:
-    """(record, signed) in input order from a pool of workers, at most jobs*IN_FLIGHT chunks ahead.
+def _ordered(records: Iterable[Record], config: Config) -> Iterator[Done]:
+    """Records done in input order by a pool of workers and this process, at most 2*jobs*IN_FLIGHT
+    chunks ahead.
 
     Not `Pool.imap`: its feeder thread reads the whole input ahead of the workers.
     """
@@ -142,45 +159,55 @@ def _ordered(records: Iterable[Record], config: Config) -> Iterator[tuple[Record
         from cleanseed.extract import warm_up
 
         warm_up()  # extraction's imports and tables loaded once, here, not in every worker
-    it = chain(first, it)
+    work = per_document(config)
+    # per chunk, in input order: a worker's AsyncResult, or the list when done here; the first
+    # record is done here before the workers start, so they inherit the tables it loaded (~35 ms)
+    pending: deque[Any] = deque([process_chunk(first[:1], *work)])
+    it = chain(first[1:], it)
     ctx = multiprocessing.get_context("fork" if fork else None)
-    pool = ctx.Pool(config.jobs, initializer=_init_worker, initargs=(config,))
+    gc.freeze()  # what exists now stays out of the workers' collections: its pages stay shared
     try:
-        pending: deque[Any] = deque()
+        pool = ctx.Pool(config.jobs, initializer=_init_worker, initargs=(config,))
+    finally:
+        gc.unfreeze()
+    window = config.jobs * IN_FLIGHT
+    try:
+        sent = 0  # AsyncResults in `pending`: the workers' queue, kept at `window`
         while True:
-            while len(pending) < config.jobs * IN_FLIGHT:
-                chunk = list(islice(it, CHUNK))
-                if not chunk:
-                    break
+            while sent < window and (chunk := list(islice(it, CHUNK))):
                 pending.append(pool.apply_async(_work, (chunk,)))
+                sent += 1
             if not pending:
                 break
-            yield from pending.popleft().get()
+            head = pending[0]
+            if not isinstance(head, list) and not head.ready() and len(pending) < 2 * window:
+                # the next results are not ready: rather than wait, do the next chunk here
+                if chunk := list(islice(it, CHUNK)):
+                    pending.append(process_chunk(chunk, *work))
+                    continue
+            pending.popleft()
+            if isinstance(head, list):
+                yield from head
+            else:
+                sent -= 1
+                yield from head.get()
         pool.close()
         pool.join()
     finally:
         pool.terminate()
 
 
-def _judge_in_order(
-    pairs: Iterable[tuple[Record, Signed | None]], config: Config, index: Any
-) -> Iterator[Record]:
-    """The stream stages and near-duplicate judgement over (record, signed) in input order."""
-    # Stream stages see records only; each record's signatures wait beside it, keyed by identity
-    # (the record is held too, so an identity is never reused while its entry waits).
-    waiting: dict[int, tuple[Record, Signed | None]] = {}
-
-    def unpaired() -> Iterator[Record]:
-        for rec, signed in pairs:
-            waiting[id(rec)] = (rec, signed)
-            yield rec
-
-    stream = reduce(lambda s, stage: stage(s), stream_stages(config), unpaired())
-    repaired = ((rec, waiting.pop(id(rec), (rec, None))[1]) for rec in stream)
-    if config.dedup.enabled:
-        yield from NearDuplicates(config.dedup, index).judge_stream(repaired)
+def _judge_in_order(done: Iterable[Done], config: Config, index: Any) -> Iterator[Record]:
+    """Recurring blocks and near-duplicate judgement over records done, in input order."""
+    recurring = recurring_stage(config)
+    if recurring is not None:
+        pairs = recurring.judge_stream(done)
     else:
-        yield from (rec for rec, _ in repaired)
+        pairs = ((rec, sentences) for rec, _, sentences in done)
+    if config.dedup.enabled:
+        yield from NearDuplicates(config.dedup, index).judge_stream(pairs)
+    else:
+        yield from (rec for rec, _ in pairs)
 
 
 def clean(records: Iterable[dict[str, Any]], **options: Any) -> Iterator[dict[str, Any]]:
