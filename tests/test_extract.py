@@ -380,3 +380,27 @@ def test_json_ld_headline_read_inside_cdata() -> None:
     </body></html>"""
     rec = extract_record(Record(id="r", source="s", html=html))
     assert rec.title == "Which River Is the Longest of All?"
+
+
+def test_kicker_span_in_the_heading_is_not_the_headline() -> None:
+    # a news <h1> of two spans, a kicker and the headline; the titles name only the headline
+    html = """<html><head><title>Autohäuser rechnen mit langsamem Anlauf | Tagesblatt</title>
+    <meta property="og:site_name" content="Tagesblatt"></head><body><article>
+    <h1><span class="kicker">Nach Corona-Lockerungen</span>
+    <span class="headline">Autohäuser rechnen mit langsamem Anlauf</span></h1>
+    <p>Seit Montag dürfen die Autohäuser wieder öffnen, doch die Händler erwarten, dass die
+    Kundschaft nur zögerlich zurückkehrt und die Werkstätten zuerst ausgelastet sind.</p>
+    </article></body></html>"""
+    rec = extract_record(Record(id="k", source="s", html=html))
+    assert rec.title == "Autohäuser rechnen mit langsamem Anlauf"
+
+
+def test_dublin_core_title_comes_before_open_graph() -> None:
+    html = (
+        '<html><head><title>Title Element</title><meta property="og:title" content="A title">'
+        '<meta name="DC.title" content="Preferred title"></head><body><article><p>'
+        + "Body text of the page that goes on. " * 20
+        + "</p></article></body></html>"
+    )
+    rec = extract_record(Record(id="x", source="x", html=html))
+    assert rec.title == "Preferred title"

@@ -237,11 +237,19 @@ def _ld_headline(tree: Any) -> str | None:
 
 
 def _headings(tree: Any) -> list[str]:
+    """The page's <h1> texts; after each, its parts where it is built of several blocks (a kicker
+    and a headline in spans of their own), so that a title naming one part can pick it."""
     out = []
     for el in tree.xpath("//h1")[:5]:
         text = " ".join(el.text_content().split())
-        if text:
-            out.append(text)
+        if not text:
+            continue
+        out.append(text)
+        if not (el.text or "").strip():
+            parts = [" ".join(c.text_content().split()) for c in el if isinstance(c.tag, str)]
+            parts = [p for p in parts if p]
+            if len(parts) > 1:
+                out.extend(parts)
     return out
 
 
@@ -277,7 +285,7 @@ def fill_metadata(rec: Record, tree: Any) -> None:
         rec.url = meta.url or _canonical(tree)
     if rec.title is None:
         html_title = " ".join(t for t in tree.xpath("//head/title/text()")[:1]).strip() or None
-        og_title = _meta(tree, "og:title", "twitter:title", "dc:title", "DC.title", "parsely-title")
+        og_title = _meta(tree, "dc:title", "DC.title", "og:title", "twitter:title", "parsely-title")
         site_name = _meta(tree, "og:site_name", "application-name") or meta.sitename
         title = choose_title(html_title, og_title, _headings(tree), site_name, rec.url, _ld_headline(tree))
         if title is None:
