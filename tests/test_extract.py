@@ -14,7 +14,14 @@ from pathlib import Path
 import pytest
 from conftest import deep_html, entity_bomb_html
 
-from cleanseed.extract import ExtractionTimeout, choose_title, extract_record, time_limit, warm_up
+from cleanseed.extract import (
+    ExtractionTimeout,
+    choose_title,
+    extract_record,
+    prune_furniture,
+    time_limit,
+    warm_up,
+)
 from cleanseed.readers import declared_charset, read_sources, read_stream
 from cleanseed.record import Record
 
@@ -404,3 +411,65 @@ def test_dublin_core_title_comes_before_open_graph() -> None:
     )
     rec = extract_record(Record(id="x", source="x", html=html))
     assert rec.title == "Preferred title"
+
+
+# ---- furniture pruned before extraction ----
+
+FURNISHED_PAGE = """<html><head><title>Council approves new cycle lanes | Riverside Post</title></head>
+<body><article class="post">
+<h1>Council approves new cycle lanes</h1>
+<figure><img src="lanes.jpg"><figcaption>The new lane on Mill Road.
+<span class="image-credit">Photo: Jane Roe / Riverside Post</span></figcaption></figure>
+<p class="affiliate-disclosure">This post contains affiliate links: we may earn a commission
+on purchases.</p>
+<p>The city council voted on Tuesday to build twelve kilometres of protected cycle lanes
+along the river, after a consultation that drew more than four thousand responses from
+residents, shop owners and the two cycling clubs in the district.</p>
+<p><strong><a href="https://www.riversidepost.example/news/bridge-closure">Read also: Bridge closed
+for repairs until spring</a></strong></p>
+<p>Work starts in <a href="https://www.riverside.example/plans">March on Mill Road</a>, where
+the lane will replace a row of parking spaces, and should end before the summer holidays,
+the council's transport officer said at the meeting.</p>
+<h2><a href="#cost">How much it costs</a></h2>
+<p>The lanes will cost 3.2 million euros, two thirds of it paid by the regional government's
+fund for safer streets, the rest from the city's road maintenance budget.</p>
+<p><a href="https://www.riverside.example/minutes.pdf">https://www.riverside.example/minutes.pdf</a></p>
+<p>Questions about the plan: <a href="mailto:transport@riverside.example">transport@riverside.example</a></p>
+<div class="sharedaddy sd-like"><div class="likes-widget">Like this: Loading...</div></div>
+<h3><a href="https://www.riversidepost.example/news/tram">Tram line delayed again</a></h3>
+<template><p>Comment by {{ author }}: {{ text }}</p></template>
+</article></body></html>"""
+
+
+def test_furniture_blocks_pruned_before_extraction() -> None:
+    rec = extract_record(
+        Record(id="f", source="s", url="https://www.riversidepost.example/a", html=FURNISHED_PAGE)
+    )
+    text = rec.text
+    assert "twelve kilometres of protected cycle lanes" in text
+    assert "March on Mill Road" in text  # a paragraph with a link in it is prose
+    assert "How much it costs" in text  # a heading linked to its own anchor
+    assert "https://www.riverside.example/minutes.pdf" in text  # a source written out
+    assert "transport@riverside.example" in text
+    for furniture in (
+        "Photo: Jane Roe",
+        "affiliate links",
+        "Read also",
+        "Like this",
+        "Tram line delayed",
+        "{{",
+    ):
+        assert furniture not in text, furniture
+
+
+def test_pruning_keeps_a_block_holding_most_of_the_page() -> None:
+    from trafilatura.utils import load_html
+
+    html = (
+        '<html><body><div class="credits"><p>'
+        + "The whole story sits inside a wrapper its theme named oddly. " * 10
+        + '</p></div><p><a href="https://elsewhere.example/">Another story</a></p></body></html>'
+    )
+    tree = load_html(html)
+    assert prune_furniture(tree) == 1  # the link line, not the wrapper
+    assert "named oddly" in tree.text_content() and "Another story" not in tree.text_content()

@@ -13,6 +13,7 @@ page cannot stall a run.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 import signal
@@ -76,6 +77,96 @@ def trafilatura_text(tree: Any, url: str | None, **options: Any) -> list[str]:
 
     text = trafilatura.extract(tree, url=url, deduplicate=False, include_comments=False, **options)
     return split_lines(text)
+
+
+# ---- furniture pruned in the page, before trafilatura ----
+
+# kinds of furniture that trafilatura keeps in recall mode, named by the page's own class or id:
+# image and photo credits, affiliate and advertising disclosures, "like" widgets; and <template>
+# elements (markup a script fills in, never shown as it stands)
+_FURNITURE_NAME = re.compile(r"(?:^|[\s_-])(?:credits?|disclos\w*|disclaimer|likes?)(?:[\s_-]|$)", re.I)
+_FURNITURE_TAGS = frozenset({"div", "p", "span", "section", "aside", "figcaption", "small"})
+# cheap in lxml: a few substring tests on the class and id attributes, the regex above after
+_FURNITURE_XPATH = (
+    "(//@class|//@id)[contains(., 'redit') or contains(., 'isclo') or contains(., 'isclaim')"
+    " or contains(., 'ike')]/..|//template"
+)
+# a block whose whole text is one or more links out of the page: a teaser or "read also" line
+# dropped among the paragraphs, a linked heading of a teaser box
+_LINK_BLOCKS_XPATH = "|".join(f"//{tag}[.//a[@href]]" for tag in ("p", "h2", "h3", "h4", "h5", "h6"))
+LINK_BLOCK_WORDS = 30  # longer blocks of links are left alone (a list of sources, a link-rich paragraph)
+LINK_SHARE = 0.9  # share of a block's characters inside links that makes it a link block
+PRUNE_SHARE = 0.5  # never prune a block holding this share of the page's text or more
+
+
+@functools.cache
+def _xpaths() -> tuple[Any, Any, Any]:
+    from lxml.etree import XPath
+
+    return XPath(_FURNITURE_XPATH), XPath(_LINK_BLOCKS_XPATH), XPath("string-length(normalize-space(//body))")
+
+
+def _text(el: Any) -> str:
+    return " ".join("".join(el.itertext()).split())
+
+
+def prune_furniture(tree: Any) -> int:
+    """Remove furniture blocks from a parsed page before extraction; how many were removed.
+
+    Two kinds: blocks whose class or id names a credit, disclosure or like widget, and short
+    paragraphs and headings made only of links leaving the page (in-page anchors such as a
+    heading's permalink, mail links and written-out addresses do not count), holding no image.
+    A block holding half the page's text or more stays.
+    """
+    named, link_blocks, body_length = _xpaths()
+    doomed: list[tuple[Any, str]] = []
+    for el in named(tree):
+        if el.tag == "template":
+            doomed.append((el, ""))
+        elif el.tag in _FURNITURE_TAGS and (
+            _FURNITURE_NAME.search(el.get("class") or "") or _FURNITURE_NAME.search(el.get("id") or "")
+        ):
+            doomed.append((el, _text(el)))
+    for el in link_blocks(tree):
+        text = _text(el)
+        if not text or len(text.split()) > LINK_BLOCK_WORDS or el.find(".//img") is not None:
+            continue
+        if sum(len(t) for t in map(_away_link_text, el.iter("a"))) >= LINK_SHARE * len(text):
+            doomed.append((el, text))
+    if not doomed:
+        return 0
+    limit = PRUNE_SHARE * (body_length(tree) or len(_text(tree)))
+    kept = list(dict.fromkeys(el for el, text in doomed if len(text) < limit))  # each once
+    marked = set(kept)
+    outer = [el for el in kept if not any(a in marked for a in el.iterancestors())]
+    for el in outer:
+        _drop(el)
+    return len(outer)
+
+
+_URL_TEXT = re.compile(r"^(https?://|www\.)\S+$|^\S+@\S+\.\w+$", re.I)
+
+
+def _away_link_text(a: Any) -> str:
+    """A link's text when it leads to another page and reads as a teaser: not an in-page anchor,
+    a script, a mail or phone link, nor an address written out (a source cited)."""
+    href = (a.get("href") or "").strip().lower()
+    if href.startswith(("#", "javascript:", "mailto:", "tel:")):
+        return ""
+    text = _text(a)
+    return "" if _URL_TEXT.match(text) else text
+
+
+def _drop(el: Any) -> None:
+    """Remove an element, keeping its tail text."""
+    parent = el.getparent()
+    if el.tail:
+        previous = el.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + el.tail
+        else:
+            previous.tail = (previous.tail or "") + el.tail
+    parent.remove(el)
 
 
 # ---- metadata ----
@@ -318,6 +409,8 @@ def _second_try(html: str, url: str | None, first: list[str]) -> list[str]:
     from trafilatura.utils import load_html
 
     tree = load_html(html)
+    if tree is not None:
+        prune_furniture(tree)
     second = trafilatura_text(tree, url) if tree is not None else []
     return second if sum(map(len, second)) >= SECOND_GAIN * sum(map(len, first)) else first
 
@@ -338,6 +431,7 @@ def extract_record(rec: Record, limit: float = TIME_LIMIT) -> Record:
                 return rec
             url = rec.url  # as given: the metadata's url is not trafilatura's input
             fill_metadata(rec, tree)
+            prune_furniture(tree)
             # last, as it may change the tree
             rec.paragraphs = trafilatura_text(tree, url, favor_recall=True, fast=True)
             if sum(map(len, rec.paragraphs)) < SHORT_TEXT:
