@@ -82,14 +82,20 @@ def trafilatura_text(tree: Any, url: str | None, **options: Any) -> list[str]:
 # ---- furniture pruned in the page, before trafilatura ----
 
 # kinds of furniture that trafilatura keeps in recall mode, named by the page's own class or id:
-# image and photo credits, affiliate and advertising disclosures, "like" widgets; and <template>
-# elements (markup a script fills in, never shown as it stands)
-_FURNITURE_NAME = re.compile(r"(?:^|[\s_-])(?:credits?|disclos\w*|disclaimer|likes?)(?:[\s_-]|$)", re.I)
+# image and photo credits, affiliate and advertising disclosures, "like" widgets, calls to action
+# ("cta" boxes), author boxes under an article; and <template> elements (markup a script fills
+# in, never shown as it stands)
+_FURNITURE_NAME = re.compile(
+    r"(?:^|[\s_-])(?:credits?|disclos\w*|disclaimer|likes?|cta|call-to-action"
+    r"|author-?box|about-?the-?author|author-?bio|saboxplugin\w*)(?:[\s_-]|$)",
+    re.I,
+)
 _FURNITURE_TAGS = frozenset({"div", "p", "span", "section", "aside", "figcaption", "small"})
 # cheap in lxml: a few substring tests on the class and id attributes, the regex above after
 _FURNITURE_XPATH = (
     "(//@class|//@id)[contains(., 'redit') or contains(., 'isclo') or contains(., 'isclaim')"
-    " or contains(., 'ike')]/..|//template"
+    " or contains(., 'ike') or contains(., 'cta') or contains(., 'all-to-action') or contains(., 'uthor')"
+    " or contains(., 'sabox')]/..|//template"
 )
 # a block whose whole text is one or more links out of the page: a teaser or "read also" line
 # dropped among the paragraphs, a linked heading of a teaser box
@@ -113,7 +119,8 @@ def _text(el: Any) -> str:
 def prune_furniture(tree: Any) -> int:
     """Remove furniture blocks from a parsed page before extraction; how many were removed.
 
-    Two kinds: blocks whose class or id names a credit, disclosure or like widget, and short
+    Two kinds: blocks whose class or id names a credit, a disclosure, a like widget, a call to action or
+    an author box, and short
     paragraphs and headings made only of links leaving the page (in-page anchors such as a
     heading's permalink, mail links and written-out addresses do not count), holding no image.
     A block holding half the page's text or more stays.
