@@ -92,10 +92,13 @@ _FURNITURE_NAME = re.compile(
 )
 _FURNITURE_TAGS = frozenset({"div", "p", "span", "section", "aside", "figcaption", "small"})
 # cheap in lxml: a few substring tests on the class and id attributes, the regex above after
+_FURNITURE_SUBSTRINGS = ("redit", "isclo", "isclaim", "ike", "cta", "all-to-action", "uthor", "sabox")
 _FURNITURE_XPATH = (
-    "(//@class|//@id)[contains(., 'redit') or contains(., 'isclo') or contains(., 'isclaim')"
-    " or contains(., 'ike') or contains(., 'cta') or contains(., 'all-to-action') or contains(., 'uthor')"
-    " or contains(., 'sabox')]/..|//template"
+    "|".join(
+        f"//@{attr}[{' or '.join(f'contains(., {t!r})' for t in _FURNITURE_SUBSTRINGS)}]/.."
+        for attr in ("class", "id")
+    )
+    + "|//template"
 )
 # a block whose whole text is one or more links out of the page: a teaser or "read also" line
 # dropped among the paragraphs, a linked heading of a teaser box
