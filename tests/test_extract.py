@@ -479,3 +479,29 @@ def test_pruning_keeps_a_block_holding_most_of_the_page() -> None:
     tree = load_html(html)
     assert prune_furniture(tree) == 1  # the link line, not the wrapper
     assert "named oddly" in tree.text_content() and "Another story" not in tree.text_content()
+
+
+@pytest.mark.parametrize(
+    ("title", "h1", "want"),
+    [
+        # a kicker in a span, the headline as the heading's own text after it
+        (
+            "Tidal power plant opens - Coast Weekly",
+            '<h1><span class="roofline">Energy</span> Tidal power plant opens</h1>',
+            "Tidal power plant opens",
+        ),
+        # inside a lone wrapping span: a <small> kicker, a <br>, the headline
+        (
+            "Weekly workout | Ladder sets with long rests - Coast Weekly",
+            '<h1> <span class="post-title"><small>Weekly workout</small><br>Ladder sets with long rests</span> </h1>',
+            "Ladder sets with long rests",
+        ),
+    ],
+)
+def test_headline_after_a_kicker_in_the_heading(title: str, h1: str, want: str) -> None:
+    html = f"""<html><head><title>{title}</title><meta property="og:site_name" content="Coast Weekly">
+    </head><body><article>{h1}<p>The plant feeds the grid from the turning of the tides, twice a
+    day, and its operators expect it to power four thousand homes by the end of next year.</p>
+    </article></body></html>"""
+    rec = extract_record(Record(id="k", source="s", html=html))
+    assert rec.title == want

@@ -346,12 +346,28 @@ def _headings(tree: Any) -> list[str]:
         if not text:
             continue
         out.append(text)
-        if not (el.text or "").strip():
-            parts = [" ".join(c.text_content().split()) for c in el if isinstance(c.tag, str)]
-            parts = [p for p in parts if p]
-            if len(parts) > 1:
-                out.extend(parts)
+        parts = _heading_parts(el)
+        if len(parts) > 1:
+            out.extend(parts)
     return out
+
+
+def _heading_parts(el: Any) -> list[str]:
+    """The texts of a heading's blocks: its own text, each child element's, each text after one
+    (a kicker span, then the headline), split at <br>; inside a lone wrapping child, that child's."""
+    while (
+        len(el) == 1
+        and isinstance(el[0].tag, str)
+        and not (el.text or "").strip()
+        and not (el[0].tail or "").strip()
+    ):
+        el = el[0]
+    pieces = [el.text]
+    for child in el:
+        if isinstance(child.tag, str) and child.tag != "br":
+            pieces.append(child.text_content())
+        pieces.append(child.tail)
+    return [p for p in (" ".join((q or "").split()) for q in pieces) if p]
 
 
 def page_metadata(tree: Any, url: str | None) -> Any:
