@@ -346,7 +346,9 @@ def _two_extractions(monkeypatch: pytest.MonkeyPatch, second: list[str]) -> list
 
 
 def test_short_text_extracted_again_and_kept_when_much_longer(monkeypatch: pytest.MonkeyPatch) -> None:
-    body = ["The whole article that recall mode missed, paragraph after paragraph of it."] * 3
+    body = ["A teaser box line."] + [
+        "The whole article that recall mode missed, paragraph after paragraph."
+    ] * 3
     calls = _two_extractions(monkeypatch, body)
     rec = extract_record(Record(id="a", source="s", html="<html><body><p>x</p></body></html>"))
     assert [c.get("favor_recall") for c in calls] == [True, None]
@@ -355,6 +357,13 @@ def test_short_text_extracted_again_and_kept_when_much_longer(monkeypatch: pytes
 
 def test_second_text_only_a_little_longer_is_not_taken(monkeypatch: pytest.MonkeyPatch) -> None:
     _two_extractions(monkeypatch, ["A teaser box line, a bit longer."])
+    rec = extract_record(Record(id="a", source="s", html="<html><body><p>x</p></body></html>"))
+    assert rec.paragraphs == ["A teaser box line."]
+
+
+def test_longer_second_text_sharing_no_words_is_not_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a block of server warnings, longer than the short post recall mode found, is not the post
+    _two_extractions(monkeypatch, ["Warning: Use of undefined constant - assumed in plugin.php at 928"] * 3)
     rec = extract_record(Record(id="a", source="s", html="<html><body><p>x</p></body></html>"))
     assert rec.paragraphs == ["A teaser box line."]
 

@@ -30,6 +30,7 @@ TIME_LIMIT = 20.0  # seconds per page
 # and the second text kept when it is at least SECOND_GAIN times as long
 SHORT_TEXT = 700
 SECOND_GAIN = 3.0
+SECOND_OVERLAP = 0.1  # and when it holds at least this share of the first text's words
 _WORDS = re.compile(r"\w+")
 # separators between a headline and a site or section name; a colon only next to a site name
 # ("Site: headline"), since "Kicker: headline" is one headline
@@ -430,7 +431,9 @@ def _second_try(html: str, url: str | None, first: list[str]) -> list[str]:
     its fallback extractors, on a fresh parse, when that finds several times as much.
 
     A few lines from a whole page usually mean recall mode took a wrong or partial container (a
-    teaser box, one tab of several); a text only a little longer is as likely the wrong one.
+    teaser box, one tab of several); a text only a little longer is as likely the wrong one. A
+    longer text holding almost none of the first one's words (under SECOND_OVERLAP of them) is
+    another part of the page (a form, a block of server warnings) and is not taken either.
     """
     from trafilatura.utils import load_html
 
@@ -438,7 +441,14 @@ def _second_try(html: str, url: str | None, first: list[str]) -> list[str]:
     if tree is not None:
         prune_furniture(tree)
     second = trafilatura_text(tree, url) if tree is not None else []
-    return second if sum(map(len, second)) >= SECOND_GAIN * sum(map(len, first)) else first
+    if sum(map(len, second)) < SECOND_GAIN * sum(map(len, first)):
+        return first
+    words = _WORDS.findall(" ".join(first).casefold())
+    if words:
+        found = set(_WORDS.findall(" ".join(second).casefold()))
+        if sum(w in found for w in words) < SECOND_OVERLAP * len(words):
+            return first
+    return second
 
 
 def extract_record(rec: Record, limit: float = TIME_LIMIT) -> Record:
