@@ -90,13 +90,13 @@ def trafilatura_text(tree: Any, url: str | None, **options: Any) -> list[str]:
 # ("cta" boxes), author boxes under an article; and <template> elements (markup a script fills
 # in, never shown as it stands)
 _FURNITURE_NAME = re.compile(
-    r"(?:^|[\s_-])(?:credits?|disclos\w*|disclaimer|likes?|cta|call-to-action"
+    r"(?:^|[\s_-])(?:credits?|disclos\w*|disclaimer|likes?|cta"
     r"|author-?box|about-?the-?author|author-?bio|saboxplugin\w*)(?:[\s_-]|$)",
     re.I,
 )
 _FURNITURE_TAGS = frozenset({"div", "p", "span", "section", "aside", "figcaption", "small"})
 # cheap in lxml: a few substring tests on the class and id attributes, the regex above after
-_FURNITURE_SUBSTRINGS = ("redit", "isclo", "isclaim", "ike", "cta", "all-to-action", "uthor", "sabox")
+_FURNITURE_SUBSTRINGS = ("redit", "iscl", "ike", "cta", "uthor", "sabox")
 _FURNITURE_XPATH = (
     "|".join(
         f"//@{attr}[{' or '.join(f'contains(., {t!r})' for t in _FURNITURE_SUBSTRINGS)}]/.."
