@@ -436,6 +436,9 @@ along the river, after a consultation that drew more than four thousand response
 residents, shop owners and the two cycling clubs in the district.</p>
 <p><strong><a href="https://www.riversidepost.example/news/bridge-closure">Read also: Bridge closed
 for repairs until spring</a></strong></p>
+<h3>Most discussed</h3>
+<ul><li><a href="https://www.riversidepost.example/news/ferry">Ferry fares to rise in May</a></li>
+<li><a href="https://www.riversidepost.example/news/park">New park opens by the docks</a></li></ul>
 <p>Work starts in <a href="https://www.riverside.example/plans">March on Mill Road</a>, where
 the lane will replace a row of parking spaces, and should end before the summer holidays,
 the council's transport officer said at the meeting.</p>
@@ -473,6 +476,7 @@ def test_furniture_blocks_pruned_before_extraction() -> None:
         "{{",
         "what you think",
         "covered city hall",
+        "Most discussed",
     ):
         assert furniture not in text, furniture
 

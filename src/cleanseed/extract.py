@@ -112,11 +112,33 @@ LINK_SHARE = 0.9  # share of a block's characters inside links that makes it a l
 PRUNE_SHARE = 0.5  # never prune a block holding this share of the page's text or more
 
 
+_HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+LINK_HEADING_WORDS = 8  # a heading this short over a block made only of links ("More on this")
+
+
 @functools.cache
-def _xpaths() -> tuple[Any, Any, Any]:
+def _xpaths() -> tuple[Any, Any, Any, Any]:
     from lxml.etree import XPath
 
-    return XPath(_FURNITURE_XPATH), XPath(_LINK_BLOCKS_XPATH), XPath("string-length(normalize-space(//body))")
+    return (
+        XPath(_FURNITURE_XPATH),
+        XPath(_LINK_BLOCKS_XPATH),
+        XPath("|".join(f"//{tag}" for tag in _HEADINGS)),
+        XPath("string-length(normalize-space(//body))"),
+    )
+
+
+def _heads_link_list(heading: Any) -> bool:
+    """Whether the block after a heading (the next element with text) is two links or more out
+    of the page and nothing else: the heading of a teaser list, which trafilatura drops by its
+    link density while keeping the heading."""
+    block = heading.getnext()
+    while block is not None and (not isinstance(block.tag, str) or not _text(block)):
+        block = block.getnext()
+    if block is None or block.tag in _HEADINGS:
+        return False
+    links = [t for t in map(_away_link_text, block.iter("a")) if t]
+    return len(links) >= 2 and sum(map(len, links)) >= LINK_SHARE * len(_text(block))
 
 
 def _text(el: Any) -> str:
@@ -126,13 +148,13 @@ def _text(el: Any) -> str:
 def prune_furniture(tree: Any) -> int:
     """Remove furniture blocks from a parsed page before extraction; how many were removed.
 
-    Two kinds: blocks whose class or id names a credit, a disclosure, a like widget, a call to action or
-    an author box, and short
+    Three kinds: blocks whose class or id names a credit, a disclosure, a like widget, a call to
+    action or an author box; short headings over a block made only of links; and short
     paragraphs and headings made only of links leaving the page (in-page anchors such as a
     heading's permalink, mail links and written-out addresses do not count), holding no image.
     A block holding half the page's text or more stays.
     """
-    named, link_blocks, body_length = _xpaths()
+    named, link_blocks, headings, body_length = _xpaths()
     doomed: list[tuple[Any, str]] = []
     for el in named(tree):
         if el.tag == "template":
@@ -146,6 +168,10 @@ def prune_furniture(tree: Any) -> int:
         if not text or len(text.split()) > LINK_BLOCK_WORDS or el.find(".//img") is not None:
             continue
         if sum(len(t) for t in map(_away_link_text, el.iter("a"))) >= LINK_SHARE * len(text):
+            doomed.append((el, text))
+    for el in headings(tree):
+        text = _text(el)
+        if text and len(text.split()) <= LINK_HEADING_WORDS and _heads_link_list(el):
             doomed.append((el, text))
     if not doomed:
         return 0
