@@ -14,7 +14,14 @@ from pathlib import Path
 import pytest
 from conftest import deep_html, entity_bomb_html
 
-from cleanseed.extract import ExtractionTimeout, choose_title, extract_record, time_limit, warm_up
+from cleanseed.extract import (
+    ExtractionTimeout,
+    choose_title,
+    extract_record,
+    prune_furniture,
+    time_limit,
+    warm_up,
+)
 from cleanseed.readers import declared_charset, read_sources, read_stream
 from cleanseed.record import Record
 
@@ -339,7 +346,9 @@ def _two_extractions(monkeypatch: pytest.MonkeyPatch, second: list[str]) -> list
 
 
 def test_short_text_extracted_again_and_kept_when_much_longer(monkeypatch: pytest.MonkeyPatch) -> None:
-    body = ["The whole article that recall mode missed, paragraph after paragraph of it."] * 3
+    body = ["A teaser box line."] + [
+        "The whole article that recall mode missed, paragraph after paragraph."
+    ] * 3
     calls = _two_extractions(monkeypatch, body)
     rec = extract_record(Record(id="a", source="s", html="<html><body><p>x</p></body></html>"))
     assert [c.get("favor_recall") for c in calls] == [True, None]
@@ -348,6 +357,13 @@ def test_short_text_extracted_again_and_kept_when_much_longer(monkeypatch: pytes
 
 def test_second_text_only_a_little_longer_is_not_taken(monkeypatch: pytest.MonkeyPatch) -> None:
     _two_extractions(monkeypatch, ["A teaser box line, a bit longer."])
+    rec = extract_record(Record(id="a", source="s", html="<html><body><p>x</p></body></html>"))
+    assert rec.paragraphs == ["A teaser box line."]
+
+
+def test_longer_second_text_sharing_no_words_is_not_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a block of server warnings, longer than the short post recall mode found, is not the post
+    _two_extractions(monkeypatch, ["Warning: Use of undefined constant - assumed in plugin.php at 928"] * 3)
     rec = extract_record(Record(id="a", source="s", html="<html><body><p>x</p></body></html>"))
     assert rec.paragraphs == ["A teaser box line."]
 
@@ -380,3 +396,125 @@ def test_json_ld_headline_read_inside_cdata() -> None:
     </body></html>"""
     rec = extract_record(Record(id="r", source="s", html=html))
     assert rec.title == "Which River Is the Longest of All?"
+
+
+def test_kicker_span_in_the_heading_is_not_the_headline() -> None:
+    # a news <h1> of two spans, a kicker and the headline; the titles name only the headline
+    html = """<html><head><title>Autohäuser rechnen mit langsamem Anlauf | Tagesblatt</title>
+    <meta property="og:site_name" content="Tagesblatt"></head><body><article>
+    <h1><span class="kicker">Nach Corona-Lockerungen</span>
+    <span class="headline">Autohäuser rechnen mit langsamem Anlauf</span></h1>
+    <p>Seit Montag dürfen die Autohäuser wieder öffnen, doch die Händler erwarten, dass die
+    Kundschaft nur zögerlich zurückkehrt und die Werkstätten zuerst ausgelastet sind.</p>
+    </article></body></html>"""
+    rec = extract_record(Record(id="k", source="s", html=html))
+    assert rec.title == "Autohäuser rechnen mit langsamem Anlauf"
+
+
+def test_dublin_core_title_comes_before_open_graph() -> None:
+    html = (
+        '<html><head><title>Title Element</title><meta property="og:title" content="A title">'
+        '<meta name="DC.title" content="Preferred title"></head><body><article><p>'
+        + "Body text of the page that goes on. " * 20
+        + "</p></article></body></html>"
+    )
+    rec = extract_record(Record(id="x", source="x", html=html))
+    assert rec.title == "Preferred title"
+
+
+# ---- furniture pruned before extraction ----
+
+FURNISHED_PAGE = """<html><head><title>Council approves new cycle lanes | Riverside Post</title></head>
+<body><article class="post">
+<h1>Council approves new cycle lanes</h1>
+<figure><img src="lanes.jpg"><figcaption>The new lane on Mill Road.
+<span class="image-credit">Photo: Jane Roe / Riverside Post</span></figcaption></figure>
+<p class="affiliate-disclosure">This post contains affiliate links: we may earn a commission
+on purchases.</p>
+<p>The city council voted on Tuesday to build twelve kilometres of protected cycle lanes
+along the river, after a consultation that drew more than four thousand responses from
+residents, shop owners and the two cycling clubs in the district.</p>
+<p><strong><a href="https://www.riversidepost.example/news/bridge-closure">Read also: Bridge closed
+for repairs until spring</a></strong></p>
+<h3>Most discussed</h3>
+<ul><li><a href="https://www.riversidepost.example/news/ferry">Ferry fares to rise in May</a></li>
+<li><a href="https://www.riversidepost.example/news/park">New park opens by the docks</a></li></ul>
+<p>Work starts in <a href="https://www.riverside.example/plans">March on Mill Road</a>, where
+the lane will replace a row of parking spaces, and should end before the summer holidays,
+the council's transport officer said at the meeting.</p>
+<h2><a href="#cost">How much it costs</a></h2>
+<p>The lanes will cost 3.2 million euros, two thirds of it paid by the regional government's
+fund for safer streets, the rest from the city's road maintenance budget.</p>
+<p><a href="https://www.riverside.example/minutes.pdf">https://www.riverside.example/minutes.pdf</a></p>
+<p>Questions about the plan: <a href="mailto:transport@riverside.example">transport@riverside.example</a></p>
+<div class="sharedaddy sd-like"><div class="likes-widget">Like this: Loading...</div></div>
+<section class="letters-cta"><p>We want to hear what you think about this article. Write to the
+editors.</p></section>
+<div class="saboxplugin-wrap"><p>Jane Roe has covered city hall for the Post since 2015 and
+rides to work every day.</p></div>
+<h3><a href="https://www.riversidepost.example/news/tram">Tram line delayed again</a></h3>
+<template><p>Comment by {{ author }}: {{ text }}</p></template>
+</article></body></html>"""
+
+
+def test_furniture_blocks_pruned_before_extraction() -> None:
+    rec = extract_record(
+        Record(id="f", source="s", url="https://www.riversidepost.example/a", html=FURNISHED_PAGE)
+    )
+    text = rec.text
+    assert "twelve kilometres of protected cycle lanes" in text
+    assert "March on Mill Road" in text  # a paragraph with a link in it is prose
+    assert "How much it costs" in text  # a heading linked to its own anchor
+    assert "https://www.riverside.example/minutes.pdf" in text  # a source written out
+    assert "transport@riverside.example" in text
+    for furniture in (
+        "Photo: Jane Roe",
+        "affiliate links",
+        "Read also",
+        "Like this",
+        "Tram line delayed",
+        "{{",
+        "what you think",
+        "covered city hall",
+        "Most discussed",
+    ):
+        assert furniture not in text, furniture
+
+
+def test_pruning_keeps_a_block_holding_most_of_the_page() -> None:
+    from trafilatura.utils import load_html
+
+    html = (
+        '<html><body><div class="credits"><p>'
+        + "The whole story sits inside a wrapper its theme named oddly. " * 10
+        + '</p></div><p><a href="https://elsewhere.example/">Another story</a></p></body></html>'
+    )
+    tree = load_html(html)
+    assert prune_furniture(tree) == 1  # the link line, not the wrapper
+    assert "named oddly" in tree.text_content() and "Another story" not in tree.text_content()
+
+
+@pytest.mark.parametrize(
+    ("title", "h1", "want"),
+    [
+        # a kicker in a span, the headline as the heading's own text after it
+        (
+            "Tidal power plant opens - Coast Weekly",
+            '<h1><span class="roofline">Energy</span> Tidal power plant opens</h1>',
+            "Tidal power plant opens",
+        ),
+        # inside a lone wrapping span: a <small> kicker, a <br>, the headline
+        (
+            "Weekly workout | Ladder sets with long rests - Coast Weekly",
+            '<h1> <span class="post-title"><small>Weekly workout</small><br>Ladder sets with long rests</span> </h1>',
+            "Ladder sets with long rests",
+        ),
+    ],
+)
+def test_headline_after_a_kicker_in_the_heading(title: str, h1: str, want: str) -> None:
+    html = f"""<html><head><title>{title}</title><meta property="og:site_name" content="Coast Weekly">
+    </head><body><article>{h1}<p>The plant feeds the grid from the turning of the tides, twice a
+    day, and its operators expect it to power four thousand homes by the end of next year.</p>
+    </article></body></html>"""
+    rec = extract_record(Record(id="k", source="s", html=html))
+    assert rec.title == want

@@ -3,8 +3,11 @@
 Extraction runs trafilatura once per page, in recall mode without its fallback extractors
 (`favor_recall=True, fast=True`), its own dedup off (dedup is ours): measured through the
 command on three benchmarks, it did as well as choosing per page between trafilatura's three
-modes and readability-lxml (F1 within 0.002 or ahead on each) at a quarter of the CPU; the
-furniture rules that run after it take out what recall mode lets through. Only where that text
+modes and readability-lxml (F1 within 0.002 or ahead on each) at a quarter of the CPU. What
+recall mode lets through is taken out twice: kinds of furniture the page's markup names (credits,
+disclosures, author boxes, lines made only of links) are pruned in the parsed page before
+trafilatura runs (`prune_furniture`, a few ms per page in lxml), and the furniture rules run on
+the text after it. Only where that text
 is short (under SHORT_TEXT characters: 66 of 910 benchmark pages) does trafilatura run a second
 time, with its defaults and fallbacks. Every page runs under a time limit so one pathological
 page cannot stall a run.
@@ -13,6 +16,7 @@ page cannot stall a run.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 import signal
@@ -29,6 +33,7 @@ TIME_LIMIT = 20.0  # seconds per page
 # and the second text kept when it is at least SECOND_GAIN times as long
 SHORT_TEXT = 700
 SECOND_GAIN = 3.0
+SECOND_OVERLAP = 0.1  # and when it holds at least this share of the first text's words
 _WORDS = re.compile(r"\w+")
 # separators between a headline and a site or section name; a colon only next to a site name
 # ("Site: headline"), since "Kicker: headline" is one headline
@@ -76,6 +81,132 @@ def trafilatura_text(tree: Any, url: str | None, **options: Any) -> list[str]:
 
     text = trafilatura.extract(tree, url=url, deduplicate=False, include_comments=False, **options)
     return split_lines(text)
+
+
+# ---- furniture pruned in the page, before trafilatura ----
+
+# kinds of furniture that trafilatura keeps in recall mode, named by the page's own class or id:
+# image and photo credits, affiliate and advertising disclosures, "like" widgets, calls to action
+# ("cta" boxes), author boxes under an article; and <template> elements (markup a script fills
+# in, never shown as it stands)
+_FURNITURE_NAME = re.compile(
+    r"(?:^|[\s_-])(?:credits?|disclos\w*|disclaimer|likes?|cta"
+    r"|author-?box|about-?the-?author|author-?bio|saboxplugin\w*)(?:[\s_-]|$)",
+    re.I,
+)
+_FURNITURE_TAGS = frozenset({"div", "p", "span", "section", "aside", "figcaption", "small"})
+# cheap in lxml: a few substring tests on the class and id attributes, the regex above after
+_FURNITURE_SUBSTRINGS = ("redit", "iscl", "ike", "cta", "uthor", "sabox")
+_FURNITURE_XPATH = (
+    "|".join(
+        f"//@{attr}[{' or '.join(f'contains(., {t!r})' for t in _FURNITURE_SUBSTRINGS)}]/.."
+        for attr in ("class", "id")
+    )
+    + "|//template"
+)
+# a block whose whole text is one or more links out of the page: a teaser or "read also" line
+# dropped among the paragraphs, a linked heading of a teaser box
+_LINK_BLOCKS_XPATH = "|".join(f"//{tag}[.//a[@href]]" for tag in ("p", "h2", "h3", "h4", "h5", "h6"))
+LINK_BLOCK_WORDS = 30  # longer blocks of links are left alone (a list of sources, a link-rich paragraph)
+LINK_SHARE = 0.9  # share of a block's characters inside links that makes it a link block
+PRUNE_SHARE = 0.5  # never prune a block holding this share of the page's text or more
+
+
+_HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+LINK_HEADING_WORDS = 8  # a heading this short over a block made only of links ("More on this")
+
+
+@functools.cache
+def _xpaths() -> tuple[Any, Any, Any, Any]:
+    from lxml.etree import XPath
+
+    return (
+        XPath(_FURNITURE_XPATH),
+        XPath(_LINK_BLOCKS_XPATH),
+        XPath("|".join(f"//{tag}" for tag in _HEADINGS)),
+        XPath("string-length(normalize-space(//body))"),
+    )
+
+
+def _heads_link_list(heading: Any) -> bool:
+    """Whether the block after a heading (the next element with text) is two links or more out
+    of the page and nothing else: the heading of a teaser list, which trafilatura drops by its
+    link density while keeping the heading."""
+    block = heading.getnext()
+    while block is not None and (not isinstance(block.tag, str) or not _text(block)):
+        block = block.getnext()
+    if block is None or block.tag in _HEADINGS:
+        return False
+    links = [t for t in map(_away_link_text, block.iter("a")) if t]
+    return len(links) >= 2 and sum(map(len, links)) >= LINK_SHARE * len(_text(block))
+
+
+def _text(el: Any) -> str:
+    return " ".join("".join(el.itertext()).split())
+
+
+def prune_furniture(tree: Any) -> int:
+    """Remove furniture blocks from a parsed page before extraction; how many were removed.
+
+    Three kinds: blocks whose class or id names a credit, a disclosure, a like widget, a call to
+    action or an author box; short headings over a block made only of links; and short
+    paragraphs and headings made only of links leaving the page (in-page anchors such as a
+    heading's permalink, mail links and written-out addresses do not count), holding no image.
+    A block holding half the page's text or more stays.
+    """
+    named, link_blocks, headings, body_length = _xpaths()
+    doomed: list[tuple[Any, str]] = []
+    for el in named(tree):
+        if el.tag == "template":
+            doomed.append((el, ""))
+        elif el.tag in _FURNITURE_TAGS and (
+            _FURNITURE_NAME.search(el.get("class") or "") or _FURNITURE_NAME.search(el.get("id") or "")
+        ):
+            doomed.append((el, _text(el)))
+    for el in link_blocks(tree):
+        text = _text(el)
+        if not text or len(text.split()) > LINK_BLOCK_WORDS or el.find(".//img") is not None:
+            continue
+        if sum(len(t) for t in map(_away_link_text, el.iter("a"))) >= LINK_SHARE * len(text):
+            doomed.append((el, text))
+    for el in headings(tree):
+        text = _text(el)
+        if text and len(text.split()) <= LINK_HEADING_WORDS and _heads_link_list(el):
+            doomed.append((el, text))
+    if not doomed:
+        return 0
+    limit = PRUNE_SHARE * (body_length(tree) or len(_text(tree)))
+    kept = list(dict.fromkeys(el for el, text in doomed if len(text) < limit))  # each once
+    marked = set(kept)
+    outer = [el for el in kept if not any(a in marked for a in el.iterancestors())]
+    for el in outer:
+        _drop(el)
+    return len(outer)
+
+
+_URL_TEXT = re.compile(r"^(https?://|www\.)\S+$|^\S+@\S+\.\w+$", re.I)
+
+
+def _away_link_text(a: Any) -> str:
+    """A link's text when it leads to another page and reads as a teaser: not an in-page anchor,
+    a script, a mail or phone link, nor an address written out (a source cited)."""
+    href = (a.get("href") or "").strip().lower()
+    if href.startswith(("#", "javascript:", "mailto:", "tel:")):
+        return ""
+    text = _text(a)
+    return "" if _URL_TEXT.match(text) else text
+
+
+def _drop(el: Any) -> None:
+    """Remove an element, keeping its tail text."""
+    parent = el.getparent()
+    if el.tail:
+        previous = el.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + el.tail
+        else:
+            previous.tail = (previous.tail or "") + el.tail
+    parent.remove(el)
 
 
 # ---- metadata ----
@@ -237,12 +368,36 @@ def _ld_headline(tree: Any) -> str | None:
 
 
 def _headings(tree: Any) -> list[str]:
+    """The page's <h1> texts; after each, its parts where it is built of several blocks (a kicker
+    and a headline in spans of their own), so that a title naming one part can pick it."""
     out = []
     for el in tree.xpath("//h1")[:5]:
         text = " ".join(el.text_content().split())
-        if text:
-            out.append(text)
+        if not text:
+            continue
+        out.append(text)
+        parts = _heading_parts(el)
+        if len(parts) > 1:
+            out.extend(parts)
     return out
+
+
+def _heading_parts(el: Any) -> list[str]:
+    """The texts of a heading's blocks: its own text, each child element's, each text after one
+    (a kicker span, then the headline), split at <br>; inside a lone wrapping child, that child's."""
+    while (
+        len(el) == 1
+        and isinstance(el[0].tag, str)
+        and not (el.text or "").strip()
+        and not (el[0].tail or "").strip()
+    ):
+        el = el[0]
+    pieces = [el.text]
+    for child in el:
+        if isinstance(child.tag, str) and child.tag != "br":
+            pieces.append(child.text_content())
+        pieces.append(child.tail)
+    return [p for p in (" ".join((q or "").split()) for q in pieces) if p]
 
 
 def page_metadata(tree: Any, url: str | None) -> Any:
@@ -277,7 +432,7 @@ def fill_metadata(rec: Record, tree: Any) -> None:
         rec.url = meta.url or _canonical(tree)
     if rec.title is None:
         html_title = " ".join(t for t in tree.xpath("//head/title/text()")[:1]).strip() or None
-        og_title = _meta(tree, "og:title", "twitter:title", "dc:title", "DC.title", "parsely-title")
+        og_title = _meta(tree, "dc:title", "DC.title", "og:title", "twitter:title", "parsely-title")
         site_name = _meta(tree, "og:site_name", "application-name") or meta.sitename
         title = choose_title(html_title, og_title, _headings(tree), site_name, rec.url, _ld_headline(tree))
         if title is None:
@@ -305,13 +460,24 @@ def _second_try(html: str, url: str | None, first: list[str]) -> list[str]:
     its fallback extractors, on a fresh parse, when that finds several times as much.
 
     A few lines from a whole page usually mean recall mode took a wrong or partial container (a
-    teaser box, one tab of several); a text only a little longer is as likely the wrong one.
+    teaser box, one tab of several); a text only a little longer is as likely the wrong one. A
+    longer text holding almost none of the first one's words (under SECOND_OVERLAP of them) is
+    another part of the page (a form, a block of server warnings) and is not taken either.
     """
     from trafilatura.utils import load_html
 
     tree = load_html(html)
+    if tree is not None:
+        prune_furniture(tree)
     second = trafilatura_text(tree, url) if tree is not None else []
-    return second if sum(map(len, second)) >= SECOND_GAIN * sum(map(len, first)) else first
+    if sum(map(len, second)) < SECOND_GAIN * sum(map(len, first)):
+        return first
+    words = _WORDS.findall(" ".join(first).casefold())
+    if words:
+        found = set(_WORDS.findall(" ".join(second).casefold()))
+        if sum(w in found for w in words) < SECOND_OVERLAP * len(words):
+            return first
+    return second
 
 
 def extract_record(rec: Record, limit: float = TIME_LIMIT) -> Record:
@@ -330,6 +496,7 @@ def extract_record(rec: Record, limit: float = TIME_LIMIT) -> Record:
                 return rec
             url = rec.url  # as given: the metadata's url is not trafilatura's input
             fill_metadata(rec, tree)
+            prune_furniture(tree)
             # last, as it may change the tree
             rec.paragraphs = trafilatura_text(tree, url, favor_recall=True, fast=True)
             if sum(map(len, rec.paragraphs)) < SHORT_TEXT:
