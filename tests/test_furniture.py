@@ -325,3 +325,15 @@ def test_numeric_dates_are_datelines(text: str) -> None:
 )
 def test_word_count_is_the_regex_count(text):
     assert nwords(text) == len(re.findall(r"\w+", text))
+
+
+def test_a_run_of_dates_is_a_schedule_not_datelines():
+    schedule = ["Saturday, 12 March 2022", "Sunday, 27 March 2022", "Sunday, 10 April 2022"]
+    body = "The season opens in the desert and the teams travel on from there."
+    kept, removed, _, date = strip_furniture(["Updated 2 March 2022", body, *schedule, body + " Again."])
+    assert all(d in kept for d in schedule), removed
+    # a lone date line, or two together, is still the page's furniture
+    assert {"text": "Updated 2 March 2022", "reason": "boilerplate", "rule": "dateline"} in removed
+    assert date == "2022-03-02"
+    kept, removed, _, _ = strip_furniture([body, *schedule[:2], body + " Again."])
+    assert not any(d in kept for d in schedule[:2])

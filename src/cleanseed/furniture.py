@@ -279,6 +279,17 @@ def _is_teaser(text: str) -> bool:
     )
 
 
+def _date_run(paragraphs: list[str], i: int) -> int:
+    """How many date lines in a row paragraph i (a date line) stands in."""
+    lo = i
+    while lo > 0 and is_dateline(paragraphs[lo - 1]):
+        lo -= 1
+    hi = i + 1
+    while hi < len(paragraphs) and is_dateline(paragraphs[hi]):
+        hi += 1
+    return hi - lo
+
+
 def strip_furniture(
     paragraphs: list[str], title: str | None = None
 ) -> tuple[list[str], list[Removed], str | None, str | None]:
@@ -300,6 +311,8 @@ def strip_furniture(
         text = paragraphs[i]
         key = _fold(text)
         rule = classify(text)
+        if rule == "dateline" and _date_run(paragraphs, i) >= 3:
+            rule = None  # a schedule, a timeline or a list of events: content, not a dateline
         if rule == "dateline" and head and found_date is None:
             found_date = parse_date(text)
         if rule is None and is_related_heading(text):
