@@ -337,3 +337,10 @@ def test_a_run_of_dates_is_a_schedule_not_datelines():
     assert date == "2022-03-02"
     kept, removed, _, _ = strip_furniture([body, *schedule[:2], body + " Again."])
     assert not any(d in kept for d in schedule[:2])
+
+
+@pytest.mark.parametrize("text", [". Retrieved 24 Feb 2018.", ", 12 March 2021", "; updated 3 May 2019"])
+def test_the_tail_of_a_sentence_cut_by_markup_is_not_a_dateline(text: str) -> None:
+    assert classify(text) != "dateline"
+    # the same date as a line of its own still is one
+    assert classify(text.lstrip(".,; ")) == "dateline"

@@ -221,6 +221,7 @@ def is_dateline(text: str) -> bool:
     """A line that is a date (and time), perhaps with "Published"/"Updated" and "| Site"."""
     if (
         not _short(text, 16)
+        or text.lstrip()[:1] in (".", ",", ";", ":")  # the tail of a sentence cut by markup
         or _TABLE_ROW.search(text)
         or text.rstrip().endswith((".", "!", "?"))
         and not _ABBREVIATION_END.search(text)
