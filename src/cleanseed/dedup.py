@@ -527,67 +527,66 @@ def estimate(sig_a: np.ndarray, sig_b: np.ndarray, bits: int = SIG_BITS) -> np.n
 
 
 @dataclass(slots=True)
-class Unit:
-    """One sentence under judgement: where it stands and what it is like."""
+class Sentences:
+    """The per-document half of the work, done anywhere (worker processes): a document's
+    sentences and their signatures, as columns.
 
-    para: int
-    text: str
-    nwords: int
-    size: int  # distinct shingles
+    No object per sentence: texts and numbers in lists, signatures as bytes. Worker processes
+    send these back, so they pickle as a plain tuple, and a batch's signatures join into arrays
+    in one call.
+    """
 
-
-@dataclass(slots=True)
-class Signed:
-    """The per-document half of the work, done anywhere (worker processes): sentences and signatures."""
-
-    para_texts: list[str]
-    units: list[Unit]
-    keys: np.ndarray  # uint64[n, bands]
-    sig8: np.ndarray  # uint8[n, num_perm]: the low byte of each MinHash value (b-bit MinHash)
+    paragraphs: list[str]  # the paragraphs signed
+    texts: list[str]  # per sentence: its text, paragraph, words and distinct shingles
+    paras: list[int]
+    nwords: list[int]
+    sizes: list[int]
+    keys: bytes  # uint64[n, bands]: LSH band keys
+    sig8: bytes  # uint8[n, num_perm]: the low byte of each MinHash value
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # sent back from every worker: columns pickle several times faster than Unit objects
-        units = self.units
-        columns = np.array([(u.para, u.nwords, u.size) for u in units], dtype=np.int64).reshape(len(units), 3)
-        return (_signed, (self.para_texts, [u.text for u in units], columns, self.keys, self.sig8))
+        # a plain tuple: dataclass slots would pickle through a Python-level __getstate__
+        return (
+            Sentences,
+            (self.paragraphs, self.texts, self.paras, self.nwords, self.sizes, self.keys, self.sig8),
+        )
 
-    def align(self, paragraphs: list[str]) -> Signed | None:
-        """These signatures for a paragraph list that a later stage shortened; None if it was rewritten."""
-        if paragraphs == self.para_texts:
+    def align(self, paragraphs: list[str]) -> Sentences | None:
+        """These sentences for a paragraph list that a later stage shortened; None if it was rewritten."""
+        if paragraphs == self.paragraphs:
             return self
         mapping: dict[int, int] = {}
         j = 0
-        for i, text in enumerate(self.para_texts):
+        for i, text in enumerate(self.paragraphs):
             if j < len(paragraphs) and paragraphs[j] == text:
                 mapping[i] = j
                 j += 1
         if j != len(paragraphs):
             return None
-        rows = [u for u, unit in enumerate(self.units) if unit.para in mapping]
-        units = [
-            Unit(mapping[self.units[u].para], self.units[u].text, self.units[u].nwords, self.units[u].size)
-            for u in rows
-        ]
-        return Signed(list(paragraphs), units, self.keys[rows], self.sig8[rows])
-
-
-def _signed(
-    para_texts: list[str], texts: list[str], columns: np.ndarray, keys: np.ndarray, sig8: np.ndarray
-) -> Signed:
-    """A Signed from its pickled columns (see `Signed.__reduce__`)."""
-    units = [Unit(p, t, w, z) for t, (p, w, z) in zip(texts, columns.tolist())]
-    return Signed(para_texts, units, keys, sig8)
+        rows = [u for u, p in enumerate(self.paras) if p in mapping]
+        n = len(self.texts)
+        keys = np.frombuffer(self.keys, dtype=np.uint64).reshape(n, -1)[rows]
+        sig8 = np.frombuffer(self.sig8, dtype=np.uint8).reshape(n, -1)[rows]
+        return Sentences(
+            list(paragraphs),
+            [self.texts[u] for u in rows],
+            [mapping[self.paras[u]] for u in rows],
+            [self.nwords[u] for u in rows],
+            [self.sizes[u] for u in rows],
+            keys.tobytes(),
+            sig8.tobytes(),
+        )
 
 
 SHINGLE = 2  # word n-gram size; see the module docstring for the measurements
 
 
-def sign(paragraphs: list[str], signer: Signer) -> Signed:
+def sign(paragraphs: list[str], signer: Signer) -> Sentences:
     """Split paragraphs into sentences and sign each: pure, per document."""
     return sign_many([paragraphs], signer)[0]
 
 
-def sign_many(documents: list[list[str]], signer: Signer) -> list[Signed]:
+def sign_many(documents: list[list[str]], signer: Signer) -> list[Sentences]:
     """`sign` for many documents at once: their sentences hashed and signed in one numpy pass,
     which spreads numpy's per-call cost over them all. The same result as one by one."""
     sentences: list[str] = []
@@ -597,7 +596,6 @@ def sign_many(documents: list[list[str]], signer: Signer) -> list[Signed]:
             pieces = split_sentences(para)
             sentences.extend(pieces)
             where.extend([(d, p)] * len(pieces))
-    doc_units: list[list[Unit]] = [[] for _ in documents]
     tokens, ends = _tokens_flat(sentences) if sentences else ([], [])
     lengths = np.diff(np.array([-1, *ends], dtype=np.int64)) - 1
     judged = np.flatnonzero(lengths)  # a sentence without words is not judged
@@ -606,19 +604,32 @@ def sign_many(documents: list[list[str]], signer: Signer) -> list[Signed]:
         kept = np.ones(len(h), dtype=bool)
         kept[ends] = False  # the separators
         values, sizes = _shingle_sets(h[kept], lengths[judged], SHINGLE)
-        for k, nw, size in zip(judged.tolist(), lengths[judged].tolist(), sizes.tolist()):
-            d, p = where[k]
-            doc_units[d].append(Unit(p, sentences[k], nw, size))
         sigs = signer.signatures_flat(values, sizes)
     else:
-        sigs = signer.signatures([])
+        sizes, sigs = np.zeros(0, dtype=np.int64), signer.signatures([])
     keys = signer.band_keys(sigs)
     sig8 = (sigs & 0xFF).astype(np.uint8)
+    # judged sentences, one document's after another: each document's signatures are its rows
+    rows, nwords, size_l = judged.tolist(), lengths.tolist(), sizes.tolist()
+    counts = [0] * len(documents)
+    for k in rows:
+        counts[where[k][0]] += 1
     out = []
     row = 0
-    for paragraphs, units in zip(documents, doc_units):
-        end = row + len(units)
-        out.append(Signed(list(paragraphs), units, keys[row:end].copy(), sig8[row:end].copy()))
+    for paragraphs, count in zip(documents, counts):
+        end = row + count
+        mine = rows[row:end]
+        out.append(
+            Sentences(
+                list(paragraphs),
+                [sentences[k] for k in mine],
+                [where[k][1] for k in mine],
+                [nwords[k] for k in mine],
+                size_l[row:end],
+                keys[row:end].tobytes(),
+                sig8[row:end].tobytes(),
+            )
+        )
         row = end
     return out
 
@@ -638,21 +649,21 @@ class NearDuplicates:
     def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
         return self.judge_stream((rec, None) for rec in records)
 
-    def judge_stream(self, items: Iterable[tuple[Record, Signed | Sentences | None]]) -> Iterator[Record]:
+    def judge_stream(self, items: Iterable[tuple[Record, Sentences | None]]) -> Iterator[Record]:
         """The records of (record, signed) pairs, judged `batch` documents at a time, in order."""
         it = iter(items)
         while batch := list(islice(it, self.batch)):
             self.judge_many(batch)
             yield from (rec for rec, _ in batch)
 
-    def judge(self, rec: Record, signed: Signed | Sentences | None = None) -> None:
+    def judge(self, rec: Record, signed: Sentences | None = None) -> None:
         """Judge every sentence of one document, rewrite its paragraphs, index what it kept.
 
         `signed` may come from a worker process, computed before later stages dropped paragraphs.
         """
         self.judge_many([(rec, signed)])
 
-    def judge_many(self, items: list[tuple[Record, Signed | Sentences | None]]) -> None:
+    def judge_many(self, items: list[tuple[Record, Sentences | None]]) -> None:
         """`judge` for documents in input order, with one query of the index and one commit.
 
         The batch's own sentences are resolved here in order, exactly as one document at a time
@@ -664,11 +675,9 @@ class NearDuplicates:
         for rec, signed in items:
             if rec.error is not None:
                 continue
-            if isinstance(signed, Signed):
-                signed = Sentences.of(signed)
             sentences = signed.align(rec.paragraphs) if signed is not None else None
             if sentences is None:
-                sentences = Sentences.of(sign(rec.paragraphs, self.signer))
+                sentences = sign(rec.paragraphs, self.signer)
             if sentences.texts:
                 docs.append((rec, sentences))
         if not docs:
@@ -851,70 +860,6 @@ def _renumbered(paras: list[int]) -> list[int]:
     """Paragraph numbers of sentences renumbered 0, 1, ... over the paragraphs they are in."""
     out_index = {p: k for k, p in enumerate(sorted(set(paras)))}
     return [out_index[p] for p in paras]
-
-
-@dataclass(slots=True)
-class Sentences:
-    """A document's signed sentences as columns, the form the near-duplicate stage judges.
-
-    The same content as `Signed`, without an object per sentence: texts and numbers in lists,
-    signatures as bytes. Worker processes send these back; they pickle and unpickle several
-    times faster than `Signed`, and a batch's signatures join into arrays in one call.
-    """
-
-    paragraphs: list[str]  # the paragraphs signed
-    texts: list[str]  # per sentence: its text, paragraph, words and distinct shingles
-    paras: list[int]
-    nwords: list[int]
-    sizes: list[int]
-    keys: bytes  # uint64[n, bands]: LSH band keys
-    sig8: bytes  # uint8[n, num_perm]: the low byte of each MinHash value
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # a plain tuple: dataclass slots would pickle through a Python-level __getstate__
-        return (
-            Sentences,
-            (self.paragraphs, self.texts, self.paras, self.nwords, self.sizes, self.keys, self.sig8),
-        )
-
-    @classmethod
-    def of(cls, signed: Signed) -> Sentences:
-        units = signed.units
-        return cls(
-            signed.para_texts,
-            [u.text for u in units],
-            [u.para for u in units],
-            [u.nwords for u in units],
-            [u.size for u in units],
-            np.ascontiguousarray(signed.keys, dtype=np.uint64).tobytes(),
-            np.ascontiguousarray(signed.sig8, dtype=np.uint8).tobytes(),
-        )
-
-    def align(self, paragraphs: list[str]) -> Sentences | None:
-        """These sentences for a paragraph list that a later stage shortened; None if it was rewritten."""
-        if paragraphs == self.paragraphs:
-            return self
-        mapping: dict[int, int] = {}
-        j = 0
-        for i, text in enumerate(self.paragraphs):
-            if j < len(paragraphs) and paragraphs[j] == text:
-                mapping[i] = j
-                j += 1
-        if j != len(paragraphs):
-            return None
-        rows = [u for u, p in enumerate(self.paras) if p in mapping]
-        n = len(self.texts)
-        keys = np.frombuffer(self.keys, dtype=np.uint64).reshape(n, -1)[rows]
-        sig8 = np.frombuffer(self.sig8, dtype=np.uint8).reshape(n, -1)[rows]
-        return Sentences(
-            list(paragraphs),
-            [self.texts[u] for u in rows],
-            [mapping[self.paras[u]] for u in rows],
-            [self.nwords[u] for u in rows],
-            [self.sizes[u] for u in rows],
-            keys.tobytes(),
-            sig8.tobytes(),
-        )
 
 
 def _shared_values(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -119,9 +119,7 @@ def process_chunk(
     if signer is None:
         return [(rec, b, None) for rec, b in zip(done, blocks)]
     signed = iter(sign_many([rec.paragraphs for rec in done if rec.error is None], signer))
-    return [
-        (rec, b, Sentences.of(next(signed)) if rec.error is None else None) for rec, b in zip(done, blocks)
-    ]
+    return [(rec, b, next(signed) if rec.error is None else None) for rec, b in zip(done, blocks)]
 
 
 def _here(records: Iterable[Record], config: Config) -> Iterator[Done]:
