@@ -291,12 +291,25 @@ _RUN = re.compile(
 _UNMARK = bytes.maketrans(b"\x01", b" ")
 
 
+class _Walks(dict[bytes, bytes]):
+    """run -> its words (`_walked`), filled as met: names recur ("Prime Minister", "New York")."""
+
+    def __missing__(self, raw: bytes) -> bytes:
+        if len(self) >= _CACHE_MAX:
+            self.clear()
+        if raw.isascii() and b"\x01" not in raw:
+            out = self[raw] = _walk_spaced(raw.split())
+        else:
+            out = self[raw] = "".join(f" {_VERBATIM}{w}" for w in _walk(raw.decode())).encode() + b" "
+        return out
+
+
+_WALKS = _Walks()
+
+
 def _walked(m: re.Match[bytes]) -> bytes:
     """A run's words: tokens as they are, and initials marked as already folded."""
-    raw = m.group()
-    if raw.isascii() and b"\x01" not in raw:
-        return _walk_spaced(raw.split())
-    return "".join(f" {_VERBATIM}{w}" for w in _walk(raw.decode())).encode() + b" "
+    return _WALKS[m.group()]
 
 
 def _walk_spaced(toks: list[bytes]) -> bytes:
