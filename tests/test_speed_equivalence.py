@@ -1,4 +1,4 @@
-"""The batch paths of dedup find exactly what the per-sentence ones find."""
+"""The fast paths (dedup's batches, sentence splitting, folding) find exactly what the plain ones found."""
 
 from __future__ import annotations
 
@@ -129,3 +129,42 @@ SENTENCE_PIECES = [
 @settings(max_examples=1000, deadline=None)
 def test_sentences_are_split_as_before(paragraph):
     assert split_sentences(paragraph) == _split_sentences_reference(paragraph)
+
+
+def _fold_reference(text):
+    """fold's non-ASCII path as it was: a regular expression per kind of mark."""
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = re.sub(r"[‘’‚‛′`´]", "'", text)
+    text = re.sub(r"[“”„‟″«»]", '"', text)
+    text = re.sub(r"[‐-―−]", "-", text).replace("…", "...")
+    return " ".join(text.split())
+
+
+FOLD_PIECES = [
+    *"‘’‚‛′`´“”„‟″«»‐‑‒–—―−…",
+    "\u2016",
+    "\u2009",
+    "ﬁ",
+    "Straße",
+    "İ",
+    "ǅ",
+    "a",
+    "B",
+    " ",
+    "  ",
+    "\n",
+    "'",
+    '"',
+    "-",
+]
+
+
+@given(st.lists(st.sampled_from(FOLD_PIECES), max_size=16).map("".join))
+@settings(max_examples=1000, deadline=None)
+def test_fold_is_what_it_was(text):
+    from cleanseed.normalize import fold
+
+    assert fold(text) == _fold_reference(text)
