@@ -99,6 +99,7 @@ def test_normalize_gives_clean_paragraphs(paragraphs: list[str]) -> None:
 
 @FAST
 @example(["à²\t Share this story"])
+@example(["Â \x8a\x86"])  # ftfy leaves a leading no-break space; stripped, the rest is mojibake
 @given(PARAGRAPHS)
 def test_normalize_is_idempotent(paragraphs: list[str]) -> None:
     once = normalize_paragraphs(paragraphs)

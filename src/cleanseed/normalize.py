@@ -117,10 +117,25 @@ def normalize_paragraphs(paragraphs: Iterable[str]) -> list[str]:
         # "\t " to " " after it could create a byte-A0 mojibake sequence), so normalizing twice
         # changes nothing.
         for para in split_lines(normalize_whitespace(block.replace("\r\n", "\n").replace("\r", "\n"))):
-            fixed = normalize_whitespace(fix_text(para))
+            fixed = _fixed_point(para)
             if fixed:
                 out.extend(split_lines(fixed))
     return out
+
+
+FIX_ROUNDS = 4  # ftfy + whitespace, again while they change the text (rarely more than twice)
+
+
+def _fixed_point(para: str) -> str:
+    """ftfy and whitespace, repeated until the text stops changing: each can hand the other new
+    work (ftfy turns "Â" + a C1 control into a leading no-break space, whitespace strips it, and
+    what is left is mojibake ftfy repairs again), and a second run must change nothing."""
+    for _ in range(FIX_ROUNDS):
+        fixed = normalize_whitespace(fix_text(para))
+        if fixed == para:
+            break
+        para = fixed
+    return para
 
 
 def normalize(records: Iterable[Record]) -> Iterator[Record]:
