@@ -518,3 +518,38 @@ def test_headline_after_a_kicker_in_the_heading(title: str, h1: str, want: str) 
     </article></body></html>"""
     rec = extract_record(Record(id="k", source="s", html=html))
     assert rec.title == want
+
+
+# ---- an article body split into chunks ----
+
+_CHUNK = "<p>{} " + "more words of the story told at length, " * 8 + "</p>"
+
+
+def _chunked(second_wrapper: str) -> str:
+    return f"""<html><body><article><h1>An article in chunks</h1><div class="chunks">
+<div class="grid"><div class="article__body">{_CHUNK.format("First part.")}</div></div>
+<div class="ad"><p>Advertisement</p></div>
+<div class="{second_wrapper}"><div class="article__body">{_CHUNK.format("Second part.")}</div></div>
+</div></article></body></html>"""
+
+
+def test_body_chunks_in_like_wrappers_are_joined_into_the_first() -> None:
+    from trafilatura.utils import load_html
+
+    from cleanseed.extract import join_body_chunks
+
+    tree = load_html(_chunked("grid"))
+    assert join_body_chunks(tree) == 1
+    (body,) = tree.xpath('//div[@class="article__body"]')
+    assert "First part." in body.text_content() and "Second part." in body.text_content()
+    assert "Advertisement" not in body.text_content()
+
+
+def test_blocks_of_the_body_class_in_other_wrappers_stay_apart() -> None:
+    from trafilatura.utils import load_html
+
+    from cleanseed.extract import join_body_chunks
+
+    tree = load_html(_chunked("teaser-card"))  # a teaser card reusing the body's class
+    assert join_body_chunks(tree) == 0
+    assert len(tree.xpath('//div[@class="article__body"]')) == 2

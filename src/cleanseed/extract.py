@@ -209,6 +209,47 @@ def _drop(el: Any) -> None:
     parent.remove(el)
 
 
+# ---- an article body split into chunks ----
+
+
+CHUNK_MIN_WORDS = 50  # the first chunk, the one trafilatura takes, holds at least this many words
+
+
+def join_body_chunks(tree: Any) -> int:
+    """Join an article body the page splits into several blocks of the same tag and class (a
+    "chunk" between ad slots or paywall markers) into the first; how many were joined.
+
+    trafilatura takes the first block its article-body patterns match and the text of the others
+    would be lost. The blocks are found by trafilatura's own first pattern, then by an equal tag
+    and class; none may hold another.
+    """
+    from trafilatura.xpaths import BODY_XPATH
+
+    found = BODY_XPATH[0](tree)
+    if not found:
+        return 0
+    first = found[0]
+    cls = first.get("class")
+    if not cls:
+        return 0
+    same = tree.xpath(f"//{first.tag}[@class=$cls]", cls=cls)
+    if len(same) < 2 or len(_text(first).split()) < CHUNK_MIN_WORDS:
+        return 0
+    chunks = set(same)
+    if any(a in chunks for el in same for a in el.iterancestors()):
+        return 0
+    # chunks are laid out alike: each in a wrapper of the same tag and class (a grid row); blocks
+    # of that class elsewhere (teaser cards, an author box) sit in other wrappers
+    parents = {(el.getparent().tag, el.getparent().get("class")) for el in same}
+    if len(parents) > 1:
+        return 0
+    for el in same:
+        if el is not first:
+            first.extend(list(el))
+            el.getparent().remove(el)
+    return len(same) - 1
+
+
 # ---- metadata ----
 
 
@@ -497,6 +538,7 @@ def extract_record(rec: Record, limit: float = TIME_LIMIT) -> Record:
             url = rec.url  # as given: the metadata's url is not trafilatura's input
             fill_metadata(rec, tree)
             prune_furniture(tree)
+            join_body_chunks(tree)
             # last, as it may change the tree
             rec.paragraphs = trafilatura_text(tree, url, favor_recall=True, fast=True)
             if sum(map(len, rec.paragraphs)) < SHORT_TEXT:
