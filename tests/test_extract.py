@@ -518,3 +518,66 @@ def test_headline_after_a_kicker_in_the_heading(title: str, h1: str, want: str) 
     </article></body></html>"""
     rec = extract_record(Record(id="k", source="s", html=html))
     assert rec.title == want
+
+
+# ---- an article body split into chunks ----
+
+_CHUNK = "<p>{} " + "more words of the story told at length, " * 8 + "</p>"
+
+
+def _chunked(second_wrapper: str) -> str:
+    return f"""<html><body><article><h1>An article in chunks</h1><div class="chunks">
+<div class="grid"><div class="article__body">{_CHUNK.format("First part.")}</div></div>
+<div class="ad"><p>Advertisement</p></div>
+<div class="{second_wrapper}"><div class="article__body">{_CHUNK.format("Second part.")}</div></div>
+</div></article></body></html>"""
+
+
+def test_body_chunks_in_like_wrappers_are_joined_into_the_first() -> None:
+    from trafilatura.utils import load_html
+
+    from cleanseed.extract import join_body_chunks
+
+    tree = load_html(_chunked("grid"))
+    assert join_body_chunks(tree) == 1
+    (body,) = tree.xpath('//div[@class="article__body"]')
+    assert "First part." in body.text_content() and "Second part." in body.text_content()
+    assert "Advertisement" not in body.text_content()
+
+
+def test_blocks_of_the_body_class_in_other_wrappers_stay_apart() -> None:
+    from trafilatura.utils import load_html
+
+    from cleanseed.extract import join_body_chunks
+
+    tree = load_html(_chunked("teaser-card"))  # a teaser card reusing the body's class
+    assert join_body_chunks(tree) == 0
+    assert len(tree.xpath('//div[@class="article__body"]')) == 2
+
+
+# ---- the lead, beside the body ----
+
+_LEAD_PAGE = """<html><head><title>Harbour news</title></head><body>
+<div class="news news-single"><div class="article">
+<h1>The harbour reopens</h1>
+<div class="teaser-text"><p>After two years of works the old harbour opens again to fishing boats and
+ferries this weekend, the town council said on Monday.</p></div>
+<div class="news-img-wrap"><img src="a.jpg"></div>
+<div class="article-content">
+<p>The quays were rebuilt stone by stone, and the lighthouse got a new lamp that can be seen from
+the islands thirty kilometres away. Work began in the spring two years ago.</p>
+<p>Fishermen who moved their boats to the next town during the works said they would come back
+at once. The ferry company will run four crossings a day from Saturday on.</p>
+<p>The council will hold an open day on Sunday with guided tours of the quays and the lighthouse,
+and the museum of the harbour will open its doors for free.</p>
+</div></div></div>
+<div class="sidebar"><div class="teaser-text"><p>Another town opens a new library, the first one in
+thirty years, with a reading room for children.</p></div></div>
+</body></html>"""
+
+
+def test_the_lead_beside_the_body_is_kept_first() -> None:
+    rec = extract_record(Record(id="lead", source="t", url="https://example.com/news/1", html=_LEAD_PAGE))
+    assert rec.paragraphs[0].startswith("After two years of works the old harbour opens again")
+    assert any(p.startswith("The quays were rebuilt") for p in rec.paragraphs)
+    assert not any("library" in p for p in rec.paragraphs)  # a teaser after the body is no lead

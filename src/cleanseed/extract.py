@@ -209,6 +209,171 @@ def _drop(el: Any) -> None:
     parent.remove(el)
 
 
+# ---- an article body split into chunks ----
+
+
+CHUNK_MIN_WORDS = 50  # the first chunk, the one trafilatura takes, holds at least this many words
+
+
+def join_body_chunks(tree: Any) -> int:
+    """Join an article body the page splits into several blocks of the same tag and class (a
+    "chunk" between ad slots or paywall markers) into the first; how many were joined.
+
+    trafilatura takes the first block its article-body patterns match and the text of the others
+    would be lost. The blocks are found by trafilatura's own first pattern, then by an equal tag
+    and class; none may hold another.
+    """
+    from trafilatura.xpaths import BODY_XPATH
+
+    found = BODY_XPATH[0](tree)
+    if not found:
+        return 0
+    first = found[0]
+    cls = first.get("class")
+    if not cls:
+        return 0
+    same = tree.xpath(f"//{first.tag}[@class=$cls]", cls=cls)
+    if len(same) < 2 or len(_text(first).split()) < CHUNK_MIN_WORDS:
+        return 0
+    chunks = set(same)
+    if any(a in chunks for el in same for a in el.iterancestors()):
+        return 0
+    # chunks are laid out alike: each in a wrapper of the same tag and class (a grid row); blocks
+    # of that class elsewhere (teaser cards, an author box) sit in other wrappers
+    parents = {(el.getparent().tag, el.getparent().get("class")) for el in same}
+    if len(parents) > 1:
+        return 0
+    for el in same:
+        if el is not first:
+            first.extend(list(el))
+            el.getparent().remove(el)
+    return len(same) - 1
+
+
+# ---- the lead, beside the body ----
+
+# a block the page names as the article's lead paragraph: "lead", "intro", "teaser-text",
+# "excerpt", "chapo", "vorspann", "abstract" ... (a whole class or id token, or the end of one:
+# "article-lead", "ts-intro"; "text" may follow: "leadText", "intro-text"). Not a "dek" or
+# "summary": a subheadline set with the headline, which article-body benchmarks leave out (AEB)
+_LEAD_NAME = re.compile(
+    r"(?:^|[\s_-])(?:lead|intro|teaser|excerpt|abstract|chapo|standfirst|vorspann"
+    r"|preface|bajada|entradilla|sapo)(?:-?text)?(?:[\s_-]|$)",
+    re.I,
+)
+# lead art: the picture or video at the head of an article ("lead-asset", "lead-media")
+_LEAD_ART = re.compile(r"asset|media|image|photo|video|caption|figure", re.I)
+_LEAD_TAGS = frozenset({"p", "div", "section", "header", "h2", "h3", "h4", "span", "strong"})
+_SKIP_TEXT = frozenset({"script", "style", "noscript", "template", "head", "title"})
+LEAD_MIN_WORDS = 6
+LEAD_MAX_WORDS = 150
+LEAD_MAX = 2  # lead blocks taken at most
+BODY_KEY = 30  # characters of the body's first paragraph looked up in the page
+
+
+class Leads:
+    """The page's text in document order (whitespace collapsed), where its first <h1> starts in
+    it, and the blocks named as a lead with where each starts; read before trafilatura changes
+    the tree."""
+
+    __slots__ = ("text", "h1", "blocks")
+
+    def __init__(self, tree: Any) -> None:
+        from lxml.etree import iterwalk
+
+        parts: list[str] = []
+        size = 0
+        skip = 0
+        self.h1 = -1
+        self.blocks: list[tuple[int, str]] = []
+        inside: Any = None  # the lead block being walked through, if any
+        for event, el in iterwalk(tree, events=("start", "end")):
+            tag = el.tag if isinstance(el.tag, str) else ""
+            if event == "start":
+                if tag in _SKIP_TEXT:
+                    skip += 1
+                if tag == "h1" and self.h1 < 0:
+                    self.h1 = size
+                names = f"{el.get('class') or ''} {el.get('id') or ''}"
+                if (
+                    inside is None
+                    and tag in _LEAD_TAGS
+                    and skip == 0
+                    and _LEAD_NAME.search(names)
+                    and not _LEAD_ART.search(names)
+                ):
+                    inside = el
+                    self.blocks.append((size, ""))
+                if el.text and skip == 0:
+                    piece = " ".join(el.text.split())
+                    if piece:
+                        parts.append(piece)
+                        size += len(piece) + 1
+            else:
+                if tag in _SKIP_TEXT:
+                    skip -= 1
+                if el is inside:
+                    self.blocks[-1] = (self.blocks[-1][0], _lead_text(el))
+                    inside = None
+                if el.tail and skip == 0:
+                    piece = " ".join(el.tail.split())
+                    if piece:
+                        parts.append(piece)
+                        size += len(piece) + 1
+        self.text = " ".join(parts)
+
+    def missing(self, paragraphs: list[str]) -> list[str]:
+        """The lead blocks that start after the <h1> and before the body's first paragraph, and
+        that the extracted paragraphs do not hold already."""
+        if self.h1 < 0 or not self.blocks:
+            return []
+        body = -1
+        for para in paragraphs[:4]:
+            key = " ".join(para.split())[:BODY_KEY]
+            if len(key) >= BODY_KEY:
+                body = self.text.find(key, self.h1)
+                if body >= 0:
+                    break
+        if body < 0:
+            return []
+        have = " ".join(" ".join(paragraphs).split())
+        out = []
+        for start, text in self.blocks:
+            if (
+                self.h1 <= start
+                and start + len(text) <= body
+                and text
+                and text not in have
+                and text not in out
+            ):
+                out.append(text)
+        return out[:LEAD_MAX]
+
+
+# a lead ends as a sentence does; one cut off ("...") is a teaser of another page
+_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019\u00bb)]*$")
+_CUT_OFF = re.compile(r"(?:\.\.\.|\u2026)[\"'\u201d\u2019\u00bb)]*$")
+
+
+def _lead_text(el: Any) -> str:
+    """A lead block's text when it reads as one: enough words ending as a sentence, not cut off,
+    not mostly links, no code (a script's text written into the block)."""
+    text = _text(el)
+    n = len(text.split())
+    if n < LEAD_MIN_WORDS or n > LEAD_MAX_WORDS or "{" in text:
+        return ""
+    if not _SENTENCE_END.search(text) or _CUT_OFF.search(text):
+        return ""
+    links = sum(len(_text(a)) for a in el.iter("a"))
+    return "" if links >= 0.5 * len(text) else text
+
+
+def add_lead(paragraphs: list[str], leads: Leads) -> list[str]:
+    """The paragraphs with the page's lead put first where extraction left it out."""
+    missing = leads.missing(paragraphs)
+    return missing + paragraphs if missing else paragraphs
+
+
 # ---- metadata ----
 
 
@@ -497,10 +662,13 @@ def extract_record(rec: Record, limit: float = TIME_LIMIT) -> Record:
             url = rec.url  # as given: the metadata's url is not trafilatura's input
             fill_metadata(rec, tree)
             prune_furniture(tree)
+            join_body_chunks(tree)
+            leads = Leads(tree)
             # last, as it may change the tree
             rec.paragraphs = trafilatura_text(tree, url, favor_recall=True, fast=True)
             if sum(map(len, rec.paragraphs)) < SHORT_TEXT:
                 rec.paragraphs = _second_try(html, url, rec.paragraphs)
+            rec.paragraphs = add_lead(rec.paragraphs, leads)
     except ExtractionTimeout:
         rec.error = "extraction timed out"
         rec.paragraphs = []
