@@ -17,6 +17,7 @@ from conftest import deep_html, entity_bomb_html
 from cleanseed.extract import (
     ExtractionTimeout,
     choose_title,
+    extract_author,
     extract_record,
     prune_furniture,
     time_limit,
@@ -100,6 +101,46 @@ def test_warm_up_changes_no_result() -> None:
 
 
 # ---- titles ----
+
+
+# ---- author from markup: ours against trafilatura's ----
+
+_AUTHOR_PAGES = {
+    "byline class": ('<div class="byline">By Jane Doe</div><p>Text.</p>', "Jane Doe"),
+    "rel=author link": ('<p>Text by <a rel="author" href="/u/jd">Jane Doe</a>.</p>', "Jane Doe"),
+    "author in comments ignored": (
+        '<div class="byline">Jane Doe</div><div id="comments"><span class="author">Troll Person</span></div>',
+        "Jane Doe",
+    ),
+    "only author in comments": (
+        '<section class="comments-list"><a class="author">Troll Person</a></section>',
+        None,
+    ),
+    # a discarded <time>'s tail is joined to the text before it, here "By" and "Jane Doe"
+    "discarded time in author": ('<p class="byline">By<time>2020-01-02</time>Jane Doe</p>', "ByJane Doe"),
+    # ... here to the tail of <b>: "Do" and "e Smith"
+    "discarded time after a child": (
+        '<span class="author-name"><b>Jane</b>Do<time>May 1</time>e<figure>x</figure> Smith</span>',
+        "Jane Doe Smith",
+    ),
+    "second expression after a too-short first": (
+        '<span class="author">JD</span><div class="byl">Jane Doe</div>',
+        "Jane Doe",
+    ),
+    "rel child reading me": ("<p><rel>me</rel>Jane Doe</p>", "Me Jane Doe"),  # xpaths.py's `rel='me'`
+    "author tag": ("<author>Jane Doe</author>", "Jane Doe"),
+    "no author": ("<p>Text.</p>", None),
+}
+
+
+@pytest.mark.parametrize(("body", "expected"), list(_AUTHOR_PAGES.values()), ids=list(_AUTHOR_PAGES))
+def test_extract_author_is_trafilaturas(body: str, expected: str | None) -> None:
+    from trafilatura.metadata import extract_author as trafilatura_author
+    from trafilatura.utils import load_html
+
+    tree = load_html(f"<html><body><article><h1>A title</h1>{body}</article></body></html>")
+    assert trafilatura_author(tree) == expected
+    assert extract_author(tree) == expected
 
 
 @pytest.mark.parametrize(
