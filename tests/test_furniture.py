@@ -90,6 +90,40 @@ def test_furniture_rules_leave_body_sentences_alone(text):
     assert not is_related_heading(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Das Thema könnte dich auch interessieren:",
+        "| Weitere Artikel zum Thema |",
+        "Zum Weiterlesen",
+        "Top-Themen bei Gesundblatt",
+        "Mirá también",
+        "Czytaj też",
+        "Want more?",
+        # one teaser led in by a related heading, longer than a heading
+        "Auch lesen: Diese drei Sternzeichen verschenken ihr Herz an den Falschen",
+        "PUEDES VER: ¿Qué es la agencia, cómo está conformada y para qué sirve?",
+        "Czytaj też: Wyścig zbrojeń ruszył z kopyta na całym świecie od nowa",
+    ],
+)
+def test_related_headings_and_read_also_lines(text):
+    assert is_related_heading(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a long line that opens like a lead-in but is a sentence, or has no "lead-in:" form
+        "Lesen Sie hier: Der Minister hat die Vorlage am Montag im Ausschuss verteidigt.",
+        "Mehr Themen als je zuvor standen diesmal auf der Tagesordnung des Parteitags in Berlin",
+        "See also the appendix, where the full tables for every region and every year are listed",
+        "Want more evidence? The study followed 2,000 patients for ten years",
+    ],
+)
+def test_long_lines_that_open_like_a_related_heading_are_body(text):
+    assert not is_related_heading(text)
+
+
 def test_related_block_takes_heading_and_teasers_up_to_body():
     paras = [
         "Headline of the story",

@@ -130,12 +130,22 @@ def is_notice(text: str) -> bool:
     return _short(text, 45) and _pattern("notice").search(_fold(text))
 
 
+READ_ALSO_WORDS = 25  # "Read also: <headline>" lines up to this long
+
+
 def is_related_heading(text: str) -> bool:
-    """Headings of teaser blocks: "Related coverage", "Notícias recomendadas", "Mehr zum Thema"."""
-    if not _short(text, 7):
+    """Headings of teaser blocks: "Related coverage", "Notícias recomendadas", "Mehr zum Thema";
+    also one teaser led in by such a heading: "Read also: <a headline>", "Czytaj też: <…>?"."""
+    if not _short(text, READ_ALSO_WORDS):
         return False
-    key = _fold(text).rstrip(" :")
-    return not key.endswith(".") and _pattern("related").search(key)
+    key = _fold(text).strip(" :|")  # a heading may come as a table cell: "| Mehr zum Thema |"
+    if key.endswith(".") or not _pattern("related").search(key):
+        return False
+    if nwords(key) <= 7:
+        return True
+    # past seven words only "lead-in: headline", the lead-in short and the headline unpunctuated
+    lead, colon, rest = key.partition(": ")
+    return bool(colon) and nwords(lead) <= 4 and not rest.endswith((";", ":"))
 
 
 def is_caption(text: str) -> bool:
