@@ -7,17 +7,21 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-import click
-import orjson
+# numpy's OpenBLAS starts a thread per core at import, and they spin on a core for ~0.1 s; the
+# command makes no BLAS calls, and with --jobs that core is a worker's
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from cleanseed import __version__
-from cleanseed.config import default_jobs, load_config
-from cleanseed.errors import CleanseedError, ExitStatus
-from cleanseed.pipeline import run
-from cleanseed.readers import read_sources
-from cleanseed.record import Record
-from cleanseed.stats import Progress, Stats
-from cleanseed.writer import to_line
+import click  # noqa: E402
+import orjson  # noqa: E402
+
+from cleanseed import __version__  # noqa: E402
+from cleanseed.config import default_jobs, load_config  # noqa: E402
+from cleanseed.errors import CleanseedError, ExitStatus  # noqa: E402
+from cleanseed.pipeline import run  # noqa: E402
+from cleanseed.readers import read_sources  # noqa: E402
+from cleanseed.record import Record  # noqa: E402
+from cleanseed.stats import Progress, Stats  # noqa: E402
+from cleanseed.writer import to_line  # noqa: E402
 
 CLEAN_HELP = """Clean documents into de-duplicated JSONL on standard output.
 
