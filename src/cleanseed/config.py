@@ -13,7 +13,7 @@ from cleanseed.errors import ConfigError
 
 @dataclass(frozen=True)
 class DedupConfig:
-    """How near-duplicate passages are found. The figures behind the defaults are in dedup.py."""
+    """How near-duplicate passages are found. The figures behind the defaults are in dedup/__init__.py."""
 
     enabled: bool = True
     mark: bool = False  # keep duplicates in `text`, list them under `duplicates`
