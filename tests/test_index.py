@@ -15,7 +15,7 @@ import cleanseed.index as ix
 from cleanseed.config import DedupConfig
 from cleanseed.dedup import Signer, bbit
 from cleanseed.errors import IndexError_
-from cleanseed.index import FileIndex, MemoryIndex, open_index
+from cleanseed.index import FileIndex, MemoryIndex, memory, open_index, runs
 
 
 def _random_docs(signer, n_docs, seed=0):
@@ -41,9 +41,10 @@ def _random_docs(signer, n_docs, seed=0):
 @pytest.mark.parametrize("keyed", [0, 300])  # binary search in every run; explicit keys in small ones
 @pytest.mark.parametrize("num_perm,bands", [(64, 16), (64, 32), (128, 16)])
 def test_memory_index_finds_exactly_the_items_sharing_a_band(monkeypatch, num_perm, bands, keyed):
-    monkeypatch.setattr(ix, "BUFFER_ITEMS", 37)  # many runs and merges
-    monkeypatch.setattr(ix, "MAX_RUN_ITEMS", 600)
-    monkeypatch.setattr(ix, "KEYED_RUN_ITEMS", keyed)
+    # tunables are patched in the module that reads them
+    monkeypatch.setattr(memory, "BUFFER_ITEMS", 37)  # many runs and merges
+    monkeypatch.setattr(memory, "MAX_RUN_ITEMS", 600)
+    monkeypatch.setattr(runs, "KEYED_RUN_ITEMS", keyed)
     signer = Signer(num_perm, bands)
     index = MemoryIndex(num_perm, bands)
     reference: dict = {}  # (band, band value) -> items: what the index promises to find
@@ -74,7 +75,7 @@ def test_memory_index_finds_exactly_the_items_sharing_a_band(monkeypatch, num_pe
 
 
 def test_memory_index_is_compact(monkeypatch):
-    monkeypatch.setattr(ix, "KEYED_RUN_ITEMS", 0)  # small runs' explicit keys: a bounded extra
+    monkeypatch.setattr(runs, "KEYED_RUN_ITEMS", 0)  # small runs' explicit keys: a bounded extra
     signer = Signer()
     index = MemoryIndex(64, 16)
     for d, (keys, sig8, sizes) in enumerate(_random_docs(signer, 6000)):

@@ -1,0 +1,103 @@
+"""The file index: a MemoryIndex loaded from a file at start and saved back atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from cleanseed.config import DedupConfig
+from cleanseed.errors import IndexError_
+from cleanseed.index.memory import MemoryIndex
+from cleanseed.index.meta import FORMAT, VERSION, signature_options
+
+
+class FileIndex(MemoryIndex):
+    """A MemoryIndex loaded from a file at start and written back atomically by `close()`.
+
+    The file is an uncompressed zip of .npy arrays (read with allow_pickle=False) and
+    header.json: format, version, the signature options, counts. Writing goes to a temporary
+    file beside it, fsynced, then `os.replace`d over it: a run killed at any moment leaves the
+    previous index whole.
+    """
+
+    def __init__(self, path: str | Path, config: DedupConfig) -> None:
+        super().__init__(config.num_perm, config.bands)
+        self.path = Path(path)
+        self.options = signature_options(config)
+        if self.path.exists():
+            self._load()
+
+    def _load(self) -> None:
+        try:
+            with zipfile.ZipFile(self.path) as zf:
+                header = json.loads(zf.read("header.json"))
+                if header.get("format") != FORMAT:
+                    raise IndexError_(f"{self.path} is not a cleanseed index")
+                if header.get("version") != VERSION:
+                    raise IndexError_(
+                        f"{self.path} is a version {header.get('version')} index; this cleanseed reads "
+                        f"version {VERSION}: build a new index"
+                    )
+                if header.get("options") != self.options:
+                    theirs = header.get("options") or {}
+                    diff = ", ".join(
+                        f"{k} {theirs.get(k)} (now {v})"
+                        for k, v in self.options.items()
+                        if theirs.get(k) != v
+                    )
+                    raise IndexError_(
+                        f"{self.path} was built with other signature options: {diff}; "
+                        "use those options or a new index"
+                    )
+                arrays = {}
+                for name in header["arrays"]:
+                    with zf.open(name + ".npy") as fh:
+                        arrays[name] = np.lib.format.read_array(fh, allow_pickle=False)  # type: ignore[no-untyped-call]
+        except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+            raise IndexError_(f"cannot read index {self.path}: {exc}") from exc
+        try:
+            self.load_arrays(arrays)
+        except (KeyError, ValueError) as exc:
+            raise IndexError_(f"index {self.path} is damaged: {exc}") from exc
+
+    def save(self) -> None:
+        arrays = self.arrays()
+        header = {
+            "format": FORMAT,
+            "version": VERSION,
+            "options": self.options,
+            "items": self._n,
+            "documents": len(self._doc_first),
+            "arrays": sorted(arrays),
+        }
+        folder = self.path.parent if str(self.path.parent) else Path(".")
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=self.path.name + ".", suffix=".tmp", dir=folder)
+        except OSError as exc:
+            raise IndexError_(f"cannot write index {self.path}: {exc.strerror}") from exc
+        try:
+            with os.fdopen(fd, "wb") as raw:
+                with zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+                    zf.writestr("header.json", json.dumps(header, indent=1))
+                    for name, arr in sorted(arrays.items()):
+                        with zf.open(name + ".npy", "w", force_zip64=True) as fh:
+                            np.lib.format.write_array(fh, np.ascontiguousarray(arr), allow_pickle=False)  # type: ignore[no-untyped-call]
+                raw.flush()
+                os.fsync(raw.fileno())
+            os.replace(tmp, self.path)
+        except BaseException as exc:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            if isinstance(exc, OSError):
+                raise IndexError_(f"cannot write index {self.path}: {exc.strerror or exc}") from exc
+            raise
+
+    def close(self) -> None:
+        self.save()
