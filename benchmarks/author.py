@@ -2,7 +2,7 @@
 
     python benchmarks/author.py PAGES.jsonl [PAGES.jsonl ...]
 
-PAGES are {"id", "url", "html"} JSONL. Run it after a trafilatura upgrade: extract.py copies the
+PAGES are {"id", "url", "html"} JSONL. Run it after a trafilatura upgrade: extract/author.py copies the
 patterns of trafilatura's AUTHOR_XPATHS and AUTHOR_DISCARD_XPATHS, and a change there shows up as
 differing pages. Times are CPU (process_time), the best of 3 rounds, the class cache emptied
 before each round so it is not carried from one round to the next.

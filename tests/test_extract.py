@@ -265,7 +265,7 @@ def test_time_limit_interrupts() -> None:
 
 
 def test_timed_out_page_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    import cleanseed.extract as ex
+    import cleanseed.extract.core as ex  # where extract_record looks trafilatura_text up
 
     def stall(*args: object, **kwargs: object) -> list[str]:
         while True:
@@ -374,7 +374,7 @@ def test_installed_command_on_html_file(tmp_path: Path) -> None:
 
 def _two_extractions(monkeypatch: pytest.MonkeyPatch, second: list[str]) -> list[dict]:
     """trafilatura_text stubbed: a short recall-mode text, then `second` for the default run."""
-    import cleanseed.extract as extract
+    import cleanseed.extract.core as extract  # where extract_record looks trafilatura_text up
 
     calls: list[dict] = []
 
