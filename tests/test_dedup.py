@@ -174,3 +174,17 @@ def test_aligned_sentences_are_those_of_the_shorter_document():
     for shorter in (paras, [paras[0], paras[2]], [paras[2]]):
         assert signed.align(shorter) == sign(shorter, Signer())
     assert signed.align(["rewritten"]) is None
+
+
+def test_shared_values_finds_every_pair_of_rows_sharing_a_band_value_once():
+    from cleanseed.dedup.stage import _shared_values
+
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        n, distinct = int(rng.integers(1, 60)), int(rng.integers(1, 12))
+        values = rng.integers(0, distinct, (n, 4)).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15 >> 20)
+        later, earlier = _shared_values(values)
+        expected = sorted(
+            (i, j) for i in range(n) for j in range(i) if any(values[i, b] == values[j, b] for b in range(4))
+        )
+        assert list(zip(later.tolist(), earlier.tolist())) == expected

@@ -247,8 +247,16 @@ def _shared_values(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of rows (later, earlier) that share a band value, each pair once."""
     n, bands = values.shape
     flat = (values * np.uint64(bands) + np.arange(bands, dtype=np.uint64)).reshape(-1)
-    order = np.argsort(flat, kind="stable")  # rows ascending within a value, as `flat` is row-major
-    flat, rows = flat[order], order // bands
+    order = np.argsort(flat)  # not stable: each pair is put in order below (2x faster than stable)
+    flat = flat[order]
+    same = flat[1:] == flat[:-1]
+    if not same.any():
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    # most values are a sentence's own: only the groups of equal values go on
+    grouped = np.zeros(len(flat), dtype=bool)
+    grouped[1:] = same
+    grouped[:-1] |= same
+    flat, rows = flat[grouped], order[grouped] // bands
     later: list[np.ndarray] = []
     earlier: list[np.ndarray] = []
     gap = 1
@@ -256,10 +264,9 @@ def _shared_values(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         same = flat[gap:] == flat[:-gap]
         if not same.any():
             break
-        later.append(rows[gap:][same])
-        earlier.append(rows[:-gap][same])
+        a, b = rows[gap:][same], rows[:-gap][same]
+        later.append(np.maximum(a, b))
+        earlier.append(np.minimum(a, b))
         gap += 1
-    if not later:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     pairs = np.unique(np.concatenate(later) * np.int64(n) + np.concatenate(earlier))
     return pairs // n, pairs % n
