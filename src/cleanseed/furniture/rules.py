@@ -84,9 +84,18 @@ def _short(text: str, limit: int) -> bool:
     return len(text) <= limit * 12 and nwords(text) <= limit
 
 
+# the most words a paragraph may have for each rule to look at it
+SHARE_WORDS = 15
+CALL_WORDS = 25  # comment notices, newsletter calls
+NOTICE_WORDS = 45
+CAPTION_WORDS = 80
+BYLINE_WORDS = 12
+DATELINE_WORDS = 16
+
+
 def is_share(text: str) -> bool:
     """Share prompts: "Share this story", "Partager cet article : Facebook Twitter"."""
-    if not _short(text, 15):
+    if not _short(text, SHARE_WORDS):
         return False
     key = _fold(text)
     names = phrases()["social_networks"]  # a name must be in the text to be found as a word
@@ -98,12 +107,12 @@ def is_share(text: str) -> bool:
 
 def is_comments(text: str) -> bool:
     """Comment-section notices and calls to comment."""
-    return _short(text, 25) and _pattern("comments").search(_fold(text))
+    return _short(text, CALL_WORDS) and _pattern("comments").search(_fold(text))
 
 
 def is_newsletter(text: str) -> bool:
     """Newsletter, subscription, "Join …" and follow-us calls."""
-    if not _short(text, 25):
+    if not _short(text, CALL_WORDS):
         return False
     key = _fold(text)
     if not _pattern("newsletter").search(key) and not (nwords(key) <= 8 and "newsletter" in key):
@@ -114,7 +123,7 @@ def is_newsletter(text: str) -> bool:
 
 def is_notice(text: str) -> bool:
     """reCAPTCHA, cookie, privacy, copyright, ad-blocker and javascript notices."""
-    return _short(text, 45) and _pattern("notice").search(_fold(text))
+    return _short(text, NOTICE_WORDS) and _pattern("notice").search(_fold(text))
 
 
 READ_ALSO_WORDS = 25  # "Read also: <headline>" lines up to this long
@@ -137,12 +146,12 @@ def is_related_heading(text: str) -> bool:
 
 def is_caption(text: str) -> bool:
     """Photo captions and credits: a paragraph that ends with (or is) a credit line."""
-    return _short(text, 80) and _pattern("caption").search(_fold(text))
+    return _short(text, CAPTION_WORDS) and _pattern("caption").search(_fold(text))
 
 
 def is_byline(text: str) -> bool:
     """Bylines: "By Jane Doe", "avatar by Reuters and X Staff", "Par la rédaction de X"."""
-    if not _short(text, 12):
+    if not _short(text, BYLINE_WORDS):
         return False
     table = phrases()["byline"]
     key = _fold(text)
@@ -217,7 +226,7 @@ def _iso(year: int, month: int, day: int) -> str | None:
 def is_dateline(text: str) -> bool:
     """A line that is a date (and time), perhaps with "Published"/"Updated" and "| Site"."""
     if (
-        not _short(text, 16)
+        not _short(text, DATELINE_WORDS)
         or text.lstrip()[:1] in (".", ",", ";", ":")  # the tail of a sentence cut by markup
         or _TABLE_ROW.search(text)
         or text.rstrip().endswith((".", "!", "?"))
@@ -245,20 +254,25 @@ def is_dateline(text: str) -> bool:
 # ---- every rule, in the order they are tried ----
 
 Rule = Callable[[str], bool]
-RULES: tuple[tuple[str, Rule], ...] = (
-    ("dateline", is_dateline),
-    ("byline", is_byline),
-    ("share", is_share),
-    ("comments", is_comments),
-    ("newsletter", is_newsletter),
-    ("notice", is_notice),
-    ("caption", is_caption),
+# (name, predicate, the most words it looks at): a longer paragraph is not even offered to it
+RULES: tuple[tuple[str, Rule, int], ...] = (
+    ("dateline", is_dateline, DATELINE_WORDS),
+    ("byline", is_byline, BYLINE_WORDS),
+    ("share", is_share, SHARE_WORDS),
+    ("comments", is_comments, CALL_WORDS),
+    ("newsletter", is_newsletter, CALL_WORDS),
+    ("notice", is_notice, NOTICE_WORDS),
+    ("caption", is_caption, CAPTION_WORDS),
 )
+_LONGEST = max(limit for _, _, limit in RULES)
 
 
 def classify(text: str) -> str | None:
     """The name of the first rule that calls this paragraph furniture, or None."""
-    for name, rule in RULES:
-        if rule(text):
+    if len(text) > _LONGEST * 12:  # `_short`'s cheap bound, for every rule at once
+        return None
+    n = nwords(text)
+    for name, rule, limit in RULES:
+        if n <= limit and rule(text):
             return name
     return None
