@@ -76,12 +76,12 @@ def sign_many(documents: list[list[str]], signer: Signer) -> list[Sentences]:
     """`sign` for many documents at once: their sentences hashed and signed in one numpy pass,
     which spreads numpy's per-call cost over them all. The same result as one by one."""
     sentences: list[str] = []
-    where: list[tuple[int, int]] = []  # (document, paragraph) of each sentence
-    for d, paragraphs in enumerate(documents):
-        for p, para in enumerate(paragraphs):
+    pieces_per_para: list[int] = []
+    for paragraphs in documents:
+        for para in paragraphs:
             pieces = split_sentences(para)
             sentences.extend(pieces)
-            where.extend([(d, p)] * len(pieces))
+            pieces_per_para.append(len(pieces))
     tokens, ends = _tokens_flat(sentences) if sentences else ([], [])
     lengths = np.diff(np.array([-1, *ends], dtype=np.int64)) - 1
     judged = np.flatnonzero(lengths)  # a sentence without words is not judged
@@ -96,21 +96,23 @@ def sign_many(documents: list[list[str]], signer: Signer) -> list[Sentences]:
     keys = signer.band_keys(sigs)
     sig8 = (sigs & 0xFF).astype(np.uint8)
     # judged sentences, one document's after another: each document's signatures are its rows
-    rows, nwords, size_l = judged.tolist(), lengths.tolist(), sizes.tolist()
-    counts = [0] * len(documents)
-    for k in rows:
-        counts[where[k][0]] += 1
+    paras_per_doc = np.fromiter(map(len, documents), dtype=np.int64, count=len(documents))
+    para_starts = np.repeat(np.cumsum(paras_per_doc) - paras_per_doc, paras_per_doc)
+    doc_of = np.repeat(np.repeat(np.arange(len(documents)), paras_per_doc), pieces_per_para)
+    para_of = np.repeat(np.arange(len(para_starts)) - para_starts, pieces_per_para)
+    counts = np.bincount(doc_of[judged], minlength=len(documents)).tolist()
+    texts = sentences if len(judged) == len(sentences) else [sentences[k] for k in judged.tolist()]
+    paras, nwords, size_l = para_of[judged].tolist(), lengths[judged].tolist(), sizes.tolist()
     out = []
     row = 0
     for paragraphs, count in zip(documents, counts):
         end = row + count
-        mine = rows[row:end]
         out.append(
             Sentences(
                 list(paragraphs),
-                [sentences[k] for k in mine],
-                [where[k][1] for k in mine],
-                [nwords[k] for k in mine],
+                texts[row:end],
+                paras[row:end],
+                nwords[row:end],
                 size_l[row:end],
                 keys[row:end].tobytes(),
                 sig8[row:end].tobytes(),
