@@ -118,7 +118,11 @@ def normalize_paragraphs(paragraphs: Iterable[str]) -> list[str]:
         # changes nothing.
         for para in split_lines(normalize_whitespace(block.replace("\r\n", "\n").replace("\r", "\n"))):
             fixed = _fixed_point(para)
-            if fixed:
+            if not fixed:
+                continue
+            if fixed is para:  # the common case: one line, already normal
+                out.append(para)
+            else:
                 out.extend(split_lines(fixed))
     return out
 
@@ -130,8 +134,13 @@ def _fixed_point(para: str) -> str:
     """ftfy and whitespace, repeated until the text stops changing: each can hand the other new
     work (ftfy turns "Â" + a C1 control into a leading no-break space, whitespace strips it, and
     what is left is mojibake ftfy repairs again), and a second run must change nothing."""
+    # `para` is whitespace-normal on entry (a line of `normalize_whitespace`'s output) and after
+    # each round, so where ftfy changes nothing the whitespace pass would change nothing either
     for _ in range(FIX_ROUNDS):
-        fixed = normalize_whitespace(fix_text(para))
+        fixed = fix_text(para)
+        if fixed == para:
+            break
+        fixed = normalize_whitespace(fixed)
         if fixed == para:
             break
         para = fixed
