@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import deep_html, entity_bomb_html
@@ -353,6 +354,26 @@ def test_truncated_warc_keeps_what_was_read() -> None:
     assert recs and recs[0].id == "<urn:uuid:2>"
 
 
+class _Pipe(io.RawIOBase):
+    """Bytes that can only be read forward, as from a pipe: no seek, no tell."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        return self._data.readinto(b)
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_warc_read_from_a_stream_that_cannot_tell(compress: bool) -> None:
+    # FastWARC 2.x asks its stream for tell() and panics (a Rust panic ends the run) where it cannot
+    recs = list(read_stream(io.BufferedReader(_Pipe(build_warc(compress))), "crawl.warc"))
+    assert [r.id for r in recs] == ["<urn:uuid:2>", "<urn:uuid:4>"]
+
+
 # ---- the installed command ----
 
 
@@ -370,6 +391,17 @@ def test_installed_command_on_html_file(tmp_path: Path) -> None:
     assert out["date"] == "2023-06-14"
     assert "corrosion in the steel cables" in out["text"]
     assert "All rights reserved" not in out["text"]
+
+
+def test_installed_command_on_warc_file_and_pipe(tmp_path: Path) -> None:
+    exe = shutil.which("cleanseed") or str(Path(sys.executable).parent / "cleanseed")
+    crawl = tmp_path / "crawl.warc"
+    crawl.write_bytes(build_warc(False))
+    for args, stdin in (([str(crawl)], None), (["-"], crawl.read_bytes())):
+        proc = subprocess.run([exe, "clean", "-q", *args], input=stdin, capture_output=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        ids = [json.loads(line)["id"] for line in proc.stdout.decode().splitlines()]
+        assert ids == ["<urn:uuid:2>", "<urn:uuid:4>"]
 
 
 def _two_extractions(monkeypatch: pytest.MonkeyPatch, second: list[str]) -> list[dict]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import re
 import sys
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
 
 from cleanseed.record import Record
 
@@ -20,7 +21,7 @@ def read_warc(stream: IO[bytes], source: str) -> Iterator[Record]:
 
     skipped = 0
     try:
-        for record in ArchiveIterator(stream, record_types=WarcRecordType.any_type, parse_http=True):
+        for record in ArchiveIterator(_Told(stream), record_types=WarcRecordType.any_type, parse_http=True):
             ctype = (record.http_headers.get("Content-Type", "") if record.http_headers else "") or ""
             if record.record_type != WarcRecordType.response or not ctype.lower().startswith(HTML_TYPES):
                 skipped += 1
@@ -40,6 +41,31 @@ def read_warc(stream: IO[bytes], source: str) -> Iterator[Record]:
         yield Record(id=source, source=source, error=f"cannot read WARC: {exc}")
     if skipped:
         print(f"cleanseed: {source}: skipped {skipped} non-HTML WARC records", file=sys.stderr)
+
+
+class _Told(io.RawIOBase):
+    """A byte stream read forward that knows its position.
+
+    FastWARC (2.x, in Rust) asks every stream it reads for `tell()` and panics where the stream
+    cannot tell: a Rust panic, which no `except Exception` catches, ends the whole run. A pipe
+    cannot tell, nor can a file read through the byte counter of the progress line.
+    """
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw, self._pos = raw, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        data = self._raw.read(len(b))
+        n = len(data)
+        b[:n] = data
+        self._pos += n
+        return n
+
+    def tell(self) -> int:
+        return self._pos
 
 
 def _header_charset(content_type: str) -> str | None:
