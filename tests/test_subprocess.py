@@ -50,3 +50,16 @@ def test_seed_pipeline_in_both_orders(tmp_path):
     assert not [r for r in backward[0]["removed"] if r["reason"] == "duplicate"]
     dups = [r for r in backward[1]["removed"] if r["reason"] == "duplicate"]
     assert dups and all(r["of"]["id"] == str(SEEDS[1]) for r in dups)
+
+
+def test_full_device_is_one_line_exit_1(tmp_path):
+    # a disk that fills up mid-run: one line naming the problem, exit 1, no traceback
+    with open("/dev/full", "wb") as full:
+        result = subprocess.run(
+            [*cleanseed_command(), "clean", *map(str, SEEDS)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            timeout=120,
+        )
+    assert result.returncode == 1
+    assert result.stderr.decode().splitlines() == ["Error: cannot write the output: No space left on device"]

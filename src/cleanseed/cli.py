@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 # numpy's OpenBLAS starts a thread per core at import, and they spin on a core for ~0.1 s; the
@@ -16,7 +16,7 @@ import orjson  # noqa: E402
 
 from cleanseed import __version__  # noqa: E402
 from cleanseed.config import default_jobs, load_config  # noqa: E402
-from cleanseed.errors import CleanseedError, ExitStatus  # noqa: E402
+from cleanseed.errors import CleanseedError, ExitStatus, OutputError  # noqa: E402
 from cleanseed.pipeline import run  # noqa: E402
 from cleanseed.readers import read_sources  # noqa: E402
 from cleanseed.record import Record  # noqa: E402
@@ -142,11 +142,11 @@ def clean(inputs: tuple[str, ...], config_path: str | None, quiet: bool, **flags
                 stats.docs_dropped += 1
             else:
                 line = to_line(rec, mark)
-                stdout.write(line)
+                _write(stdout.write, line)
                 stats.docs_out += 1
                 stats.bytes_out += len(line)
             progress.update(stats)
-        stdout.flush()
+        _write(stdout.flush)
     except BrokenPipeError:
         progress.close()
         _quiet_pipe()
@@ -161,6 +161,8 @@ def clean(inputs: tuple[str, ...], config_path: str | None, quiet: bool, **flags
         sys.exit(ExitStatus.INTERRUPTED)
     except CleanseedError as exc:
         progress.close()
+        if isinstance(exc, OutputError):
+            _quiet_pipe()  # what is left in the buffer cannot be written either
         raise click.ClickException(str(exc)) from exc
     progress.close()
     if not quiet:
@@ -240,6 +242,16 @@ def _counted(records: Iterable[Record], stats: Stats, progress: Progress) -> Ite
         stats.docs_read += 1
         progress.update(stats)
         yield rec
+
+
+def _write(write: Callable[..., Any], *data: bytes) -> None:
+    """A write (or flush) of standard output; failing other than on a closed pipe, an OutputError."""
+    try:
+        write(*data)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write the output: {exc.strerror or exc}") from exc
 
 
 def _quiet_pipe() -> None:
