@@ -257,6 +257,23 @@ def test_truncated_compressed_text(tmp_path: Path, codec: str) -> None:
         assert failed + len(out) == 1
 
 
+@pytest.mark.parametrize("kind", ["jsonl", "txt"])
+def test_small_truncated_gzip_keeps_what_was_readable(tmp_path: Path, kind: str) -> None:
+    # a file smaller than one read buffer: the first look at its head read it all, met the cut,
+    # and the whole file failed with nothing kept
+    data = _lines(40) if kind == "jsonl" else b"Some readable text of a short file. " * 40
+    path = tmp_path / f"cut.{kind}.gz"
+    path.write_bytes(gzip.compress(data)[:-30])
+    result = run_cli("clean", "--no-dedup", str(path), str(good_file(tmp_path)))
+    out, failed = accounted(result)
+    assert out[-1]["text"] == GOOD and b"truncated" in result.stderr
+    if kind == "jsonl":
+        assert failed == 1 and [r["id"] for r in out[:-1]] == [f"d{i}" for i in range(len(out) - 1)]
+        assert len(out) > 30
+    else:
+        assert failed == 0 and str(out[0]["text"]).startswith("Some readable text")
+
+
 def _huge_words(n: int) -> list[str]:
     rng = random.Random(3)
     return [f"w{rng.randrange(50000)}" for _ in range(n)]

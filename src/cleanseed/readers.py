@@ -108,10 +108,30 @@ def _strip_compression_ext(path: str) -> tuple[str, str]:
 
 def _decompressed(raw: IO[bytes], head: bytes) -> IO[bytes]:
     if head.startswith(GZIP_MAGIC):
-        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+        return cast(IO[bytes], _Read1(gzip.GzipFile(fileobj=raw)))
     if head.startswith(ZSTD_MAGIC):
         return cast(IO[bytes], _ZstdReader(raw))
     return raw
+
+
+class _Read1(io.RawIOBase):
+    """A gzip stream read a little at a time, so that a file cut short gives what comes before the cut.
+
+    GzipFile's `read(n)` raises at the cut and drops the bytes it decoded on the way: the first
+    look at a file's head (a buffer's worth) lost the whole of a small truncated file.
+    """
+
+    def __init__(self, raw: gzip.GzipFile) -> None:
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        data = self._raw.read1(len(b))
+        n = len(data)
+        b[:n] = data
+        return n
 
 
 class _ZstdReader(io.RawIOBase):
