@@ -274,6 +274,21 @@ def test_small_truncated_gzip_keeps_what_was_readable(tmp_path: Path, kind: str)
         assert failed == 0 and str(out[0]["text"]).startswith("Some readable text")
 
 
+def test_jsonl_record_nested_too_deep_to_write(tmp_path: Path) -> None:
+    # orjson reads 1024 levels but writes 255: a deeper passed-through field ended the run at the write
+    path = tmp_path / "deep.jsonl"
+    deep = {
+        "id": "deep",
+        "text": "A record with a deeply nested field.",
+        "x": json.loads("[" * 300 + "]" * 300),
+    }
+    path.write_text(json.dumps(deep) + "\n" + json.dumps({"id": "ok", "text": GOOD}) + "\n")
+    result = run_cli("clean", str(path))
+    out, failed = accounted(result)
+    assert result.returncode == 0 and failed == 1 and [r["id"] for r in out] == ["ok"]
+    assert messages(result) == [f"cleanseed: {path}:1: nested too deeply (over 254 levels)"]
+
+
 def _huge_words(n: int) -> list[str]:
     rng = random.Random(3)
     return [f"w{rng.randrange(50000)}" for _ in range(n)]

@@ -28,6 +28,8 @@ HTML_EXTS = {".html", ".htm", ".xhtml"}
 WARC_EXTS = {".warc", ".arc"}
 # Metadata fields of an input JSONL record that map onto the Record's own fields.
 META_FIELDS = ("title", "author", "date", "url")
+# orjson reads JSON 1024 levels deep but writes only 254: a record deeper than that cannot be written
+MAX_DEPTH = 254
 _BLANK_LINE = re.compile(r"\n[ \t\u00a0]*\n")
 
 
@@ -339,6 +341,14 @@ def record_from_object(obj: dict[str, Any], source: str, default_id: str, text_f
     return rec
 
 
+def _too_deep(obj: Any) -> bool:
+    try:
+        orjson.dumps(obj)
+    except orjson.JSONEncodeError:
+        return True
+    return False
+
+
 def read_jsonl(stream: IO[bytes], source: str, text_field: str = "text") -> Iterator[Record]:
     """One Record per line; bad lines become error Records naming the line."""
     lineno = 0
@@ -358,6 +368,9 @@ def read_jsonl(stream: IO[bytes], source: str, text_field: str = "text") -> Iter
                 except orjson.JSONDecodeError as exc:
                     yield Record(id=where, source=where, error=f"malformed JSON: {exc}")
                     continue
+            if (line.count(b"[") + line.count(b"{") > MAX_DEPTH) and _too_deep(obj):
+                yield Record(id=where, source=where, error=f"nested too deeply (over {MAX_DEPTH} levels)")
+                continue
             if not isinstance(obj, dict):
                 yield Record(
                     id=where, source=where, error=f"line is a JSON {type(obj).__name__}, not an object"
