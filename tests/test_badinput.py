@@ -426,3 +426,15 @@ def test_unreachable_index_server_is_one_line_exit_1(tmp_path: Path) -> None:
     lines = result.stderr.decode().splitlines()
     assert result.returncode == 1 and len(lines) == 1, result.stderr
     assert "cannot reach the index" in lines[0] and "hunter2" not in lines[0] and result.stdout == b""
+
+
+@pytest.mark.parametrize(
+    "url", ["redis://", "redis://:hunter2@127.0.0.1:abc/0", "redis://127.0.0.1:99999", "redis://[::1"]
+)
+def test_malformed_index_url_is_one_line_exit_1(tmp_path: Path, url: str) -> None:
+    result = run_cli("clean", "--index", url, str(good_file(tmp_path)))
+    lines = result.stderr.decode().splitlines()
+    assert result.returncode == 1 and len(lines) == 1, result.stderr
+    assert (
+        lines[0].startswith("Error: bad index URL: ") and "hunter2" not in lines[0] and result.stdout == b""
+    )
