@@ -113,9 +113,16 @@ def main() -> None:
 def clean(inputs: tuple[str, ...], config_path: str | None, quiet: bool, **flags: Any) -> None:
     dedup = flags.pop("dedup")
     overrides = dict(flags, enabled=dedup)
+    # a stream the shell closed (>&-, <&-, 2>&-) is None here
+    if sys.stdout is None:
+        raise click.ClickException("standard output is closed")
     stdout = sys.stdout.buffer
+    if sys.stderr is None:  # else print(file=sys.stderr) in any module writes to standard output
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115
     stderr = sys.stderr
     if not inputs:
+        if sys.stdin is None:
+            raise click.UsageError("no INPUT given and standard input is closed; name files or pipe data in")
         if sys.stdin.isatty():
             raise click.UsageError(
                 "no INPUT given and standard input is a terminal; name files or pipe data in"

@@ -70,6 +70,9 @@ def read_sources(
     """Every document of every input, in order; `tally` hears of every input byte read."""
     for path in expand_inputs(inputs):
         if path == "-":
+            if stdin is None and sys.stdin is None:  # closed by the shell (<&-)
+                yield Record(id=path, source=path, error="cannot read: standard input is closed")
+                continue
             fin = stdin if stdin is not None else sys.stdin.buffer
             yield from read_stream(cast(IO[bytes], _Tallied(fin, tally)) if tally else fin, "-", text_field)
             continue
