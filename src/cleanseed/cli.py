@@ -92,7 +92,7 @@ def main() -> None:
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
-    help="Worker processes [default: the machine's cores].",
+    help="Worker processes, at most one a core [default: the machine's cores].",
 )
 @click.option(
     "--index",
