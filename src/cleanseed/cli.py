@@ -212,7 +212,7 @@ Examples:
     help="Documents shown in full; the counts and chart cover all of them.",
 )
 def report(output: str, dest: str, limit: int) -> None:
-    from cleanseed.report import render_report
+    from cleanseed.report import render_report, shape_problem
 
     bad = 0
 
@@ -226,10 +226,13 @@ def report(output: str, dest: str, limit: int) -> None:
             except orjson.JSONDecodeError as exc:
                 obj = None
                 print(f"cleanseed: {output}:{n}: malformed JSON: {exc}", file=sys.stderr)
-            if isinstance(obj, dict):
+            problem = shape_problem(obj) if isinstance(obj, dict) else None
+            if problem is not None:
+                print(f"cleanseed: {output}:{n}: not a cleanseed output record: {problem}", file=sys.stderr)
+            elif isinstance(obj, dict):
                 yield obj
-            else:
-                bad += 1
+                continue
+            bad += 1
 
     try:
         with click.open_file(output, "rb") as fh:
