@@ -257,6 +257,38 @@ def test_truncated_compressed_text(tmp_path: Path, codec: str) -> None:
         assert failed + len(out) == 1
 
 
+@pytest.mark.parametrize("kind", ["jsonl", "txt"])
+def test_small_truncated_gzip_keeps_what_was_readable(tmp_path: Path, kind: str) -> None:
+    # a file smaller than one read buffer: the first look at its head read it all, met the cut,
+    # and the whole file failed with nothing kept
+    data = _lines(40) if kind == "jsonl" else b"Some readable text of a short file. " * 40
+    path = tmp_path / f"cut.{kind}.gz"
+    path.write_bytes(gzip.compress(data)[:-30])
+    result = run_cli("clean", "--no-dedup", str(path), str(good_file(tmp_path)))
+    out, failed = accounted(result)
+    assert out[-1]["text"] == GOOD and b"truncated" in result.stderr
+    if kind == "jsonl":
+        assert failed == 1 and [r["id"] for r in out[:-1]] == [f"d{i}" for i in range(len(out) - 1)]
+        assert len(out) > 30
+    else:
+        assert failed == 0 and str(out[0]["text"]).startswith("Some readable text")
+
+
+def test_jsonl_record_nested_too_deep_to_write(tmp_path: Path) -> None:
+    # orjson reads 1024 levels but writes 255: a deeper passed-through field ended the run at the write
+    path = tmp_path / "deep.jsonl"
+    deep = {
+        "id": "deep",
+        "text": "A record with a deeply nested field.",
+        "x": json.loads("[" * 300 + "]" * 300),
+    }
+    path.write_text(json.dumps(deep) + "\n" + json.dumps({"id": "ok", "text": GOOD}) + "\n")
+    result = run_cli("clean", str(path))
+    out, failed = accounted(result)
+    assert result.returncode == 0 and failed == 1 and [r["id"] for r in out] == ["ok"]
+    assert messages(result) == [f"cleanseed: {path}:1: nested too deeply (over 254 levels)"]
+
+
 def _huge_words(n: int) -> list[str]:
     rng = random.Random(3)
     return [f"w{rng.randrange(50000)}" for _ in range(n)]
@@ -394,3 +426,15 @@ def test_unreachable_index_server_is_one_line_exit_1(tmp_path: Path) -> None:
     lines = result.stderr.decode().splitlines()
     assert result.returncode == 1 and len(lines) == 1, result.stderr
     assert "cannot reach the index" in lines[0] and "hunter2" not in lines[0] and result.stdout == b""
+
+
+@pytest.mark.parametrize(
+    "url", ["redis://", "redis://:hunter2@127.0.0.1:abc/0", "redis://127.0.0.1:99999", "redis://[::1"]
+)
+def test_malformed_index_url_is_one_line_exit_1(tmp_path: Path, url: str) -> None:
+    result = run_cli("clean", "--index", url, str(good_file(tmp_path)))
+    lines = result.stderr.decode().splitlines()
+    assert result.returncode == 1 and len(lines) == 1, result.stderr
+    assert (
+        lines[0].startswith("Error: bad index URL: ") and "hunter2" not in lines[0] and result.stdout == b""
+    )

@@ -354,6 +354,45 @@ def test_truncated_warc_keeps_what_was_read() -> None:
     assert recs and recs[0].id == "<urn:uuid:2>"
 
 
+def _cut_in_last_record(compress: bool) -> tuple[bytes, int]:
+    """A WARC cut inside its last record (an HTML page), and where that record starts."""
+    data = build_warc(compress)
+    last = warc_record("response", "<urn:uuid:5>", "https://b.example/x", http_response("text/html", ARTICLE))
+    last = gzip.compress(last) if compress else last
+    return data + last[: len(last) // 2], len(data)
+
+
+ARTICLE = (FIXTURES / "news-article.html").read_bytes()
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_warc_cut_inside_a_page_fails_that_page_and_keeps_the_rest(compress: bool) -> None:
+    # FastWARC yields a record cut short as if whole (a partial page, silently), and a gzip
+    # stream that ends early used to lose the whole records read before it
+    cut, _ = _cut_in_last_record(compress)
+    recs = list(read_stream(io.BytesIO(cut), "cut.warc.gz" if compress else "cut.warc"))
+    assert [r.id for r in recs] == ["<urn:uuid:2>", "<urn:uuid:4>", "<urn:uuid:5>"]
+    assert [r.error is None for r in recs] == [True, True, False]
+    assert recs[2].error is not None and recs[2].error.startswith("truncated: ")
+
+
+@pytest.mark.parametrize("at", [12, 40, 120])
+def test_warc_cut_inside_a_record_header_is_reported(at: int) -> None:
+    data, start = _cut_in_last_record(False)
+    recs = list(read_stream(io.BytesIO(data[: start + at]), "cut.warc"))
+    assert [r.id for r in recs[:2]] == ["<urn:uuid:2>", "<urn:uuid:4>"]
+    assert len(recs) == 3 and recs[2].error is not None and recs[2].error.startswith("truncated: ")
+
+
+def test_installed_command_accounts_for_a_cut_warc(tmp_path: Path) -> None:
+    exe = shutil.which("cleanseed") or str(Path(sys.executable).parent / "cleanseed")
+    (tmp_path / "cut.warc.gz").write_bytes(_cut_in_last_record(True)[0])
+    proc = subprocess.run([exe, "clean", str(tmp_path / "cut.warc.gz")], capture_output=True, timeout=120)
+    assert proc.returncode == 0 and b"Traceback" not in proc.stderr
+    assert [json.loads(line)["id"] for line in proc.stdout.splitlines()] == ["<urn:uuid:2>", "<urn:uuid:4>"]
+    assert b"3 documents in, 2 out, 1 failed" in proc.stderr
+
+
 class _Pipe(io.RawIOBase):
     """Bytes that can only be read forward, as from a pipe: no seek, no tell."""
 

@@ -119,3 +119,23 @@ def test_jobs_2_reads_a_bounded_window_ahead():
     # chunks with the workers and done here, the recurring window, a near-duplicate batch
     bound = (2 * config.jobs * IN_FLIGHT + 1) * CHUNK + config.dedup.window + 64
     assert 0 < ahead <= bound
+
+
+def test_more_jobs_than_cores_start_at_most_one_worker_a_core(monkeypatch):
+    # --jobs 100000 forked a worker per job: a machine's process table filled, nothing gained
+    import multiprocessing.context
+
+    from cleanseed.config import default_jobs
+
+    asked = []
+    pool = multiprocessing.context.BaseContext.Pool
+
+    def counted(self, processes=None, *args, **kwargs):
+        asked.append(processes)
+        if processes > 64:
+            raise AssertionError(f"{processes} worker processes asked for")
+        return pool(self, processes, *args, **kwargs)
+
+    monkeypatch.setattr(multiprocessing.context.BaseContext, "Pool", counted)
+    assert list(clean(_docs(100), jobs=100_000)) == list(clean(_docs(100), jobs=1))
+    assert asked == [max(2, default_jobs())]

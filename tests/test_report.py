@@ -208,3 +208,26 @@ def test_help_teaches_both_commands() -> None:
         text = runner.invoke(main, [command, "--help"]).output
         assert "Examples:" in text and f"cleanseed {command} " in text
     assert runner.invoke(main, ["--version"]).output.startswith("cleanseed, version ")
+
+
+def test_report_skips_objects_not_shaped_like_output(tmp_path: Path) -> None:
+    # a JSONL file that is not cleanseed's output (text a number, removed not a list) ended
+    # the report with a traceback
+    good = {"id": "ok", "source": "s", "text": "A kept paragraph.", "removed": []}
+    lines = [
+        {"id": "n", "text": 5},
+        {"id": "r", "text": "t", "removed": 5},
+        {"id": "d", "duplicates": True},
+        good,
+    ]
+    path = tmp_path / "other.jsonl"
+    path.write_text("".join(json.dumps(obj) + "\n" for obj in lines))
+    result = run_cli("report", str(path), "-o", str(tmp_path / "r.html"))
+    assert result.returncode == 0 and b"Traceback" not in result.stderr
+    assert result.stderr.decode().splitlines() == [
+        f"cleanseed: {path}:1: not a cleanseed output record: 'text' is not a string",
+        f"cleanseed: {path}:2: not a cleanseed output record: 'removed' is not a list",
+        f"cleanseed: {path}:3: not a cleanseed output record: 'duplicates' is not a list",
+        f"cleanseed: wrote {tmp_path / 'r.html'}, 3 lines skipped",
+    ]
+    assert "A kept paragraph." in (tmp_path / "r.html").read_text()

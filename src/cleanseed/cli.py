@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 # numpy's OpenBLAS starts a thread per core at import, and they spin on a core for ~0.1 s; the
@@ -16,7 +16,7 @@ import orjson  # noqa: E402
 
 from cleanseed import __version__  # noqa: E402
 from cleanseed.config import default_jobs, load_config  # noqa: E402
-from cleanseed.errors import CleanseedError, ExitStatus  # noqa: E402
+from cleanseed.errors import CleanseedError, ExitStatus, OutputError  # noqa: E402
 from cleanseed.pipeline import run  # noqa: E402
 from cleanseed.readers import read_sources  # noqa: E402
 from cleanseed.record import Record  # noqa: E402
@@ -92,7 +92,7 @@ def main() -> None:
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
-    help="Worker processes [default: the machine's cores].",
+    help="Worker processes, at most one a core [default: the machine's cores].",
 )
 @click.option(
     "--index",
@@ -113,9 +113,16 @@ def main() -> None:
 def clean(inputs: tuple[str, ...], config_path: str | None, quiet: bool, **flags: Any) -> None:
     dedup = flags.pop("dedup")
     overrides = dict(flags, enabled=dedup)
+    # a stream the shell closed (>&-, <&-, 2>&-) is None here
+    if sys.stdout is None:
+        raise click.ClickException("standard output is closed")
     stdout = sys.stdout.buffer
+    if sys.stderr is None:  # else print(file=sys.stderr) in any module writes to standard output
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115
     stderr = sys.stderr
     if not inputs:
+        if sys.stdin is None:
+            raise click.UsageError("no INPUT given and standard input is closed; name files or pipe data in")
         if sys.stdin.isatty():
             raise click.UsageError(
                 "no INPUT given and standard input is a terminal; name files or pipe data in"
@@ -142,11 +149,11 @@ def clean(inputs: tuple[str, ...], config_path: str | None, quiet: bool, **flags
                 stats.docs_dropped += 1
             else:
                 line = to_line(rec, mark)
-                stdout.write(line)
+                _write(stdout.write, line)
                 stats.docs_out += 1
                 stats.bytes_out += len(line)
             progress.update(stats)
-        stdout.flush()
+        _write(stdout.flush)
     except BrokenPipeError:
         progress.close()
         _quiet_pipe()
@@ -161,6 +168,8 @@ def clean(inputs: tuple[str, ...], config_path: str | None, quiet: bool, **flags
         sys.exit(ExitStatus.INTERRUPTED)
     except CleanseedError as exc:
         progress.close()
+        if isinstance(exc, OutputError):
+            _quiet_pipe()  # what is left in the buffer cannot be written either
         raise click.ClickException(str(exc)) from exc
     progress.close()
     if not quiet:
@@ -203,7 +212,7 @@ Examples:
     help="Documents shown in full; the counts and chart cover all of them.",
 )
 def report(output: str, dest: str, limit: int) -> None:
-    from cleanseed.report import render_report
+    from cleanseed.report import render_report, shape_problem
 
     bad = 0
 
@@ -217,10 +226,13 @@ def report(output: str, dest: str, limit: int) -> None:
             except orjson.JSONDecodeError as exc:
                 obj = None
                 print(f"cleanseed: {output}:{n}: malformed JSON: {exc}", file=sys.stderr)
-            if isinstance(obj, dict):
+            problem = shape_problem(obj) if isinstance(obj, dict) else None
+            if problem is not None:
+                print(f"cleanseed: {output}:{n}: not a cleanseed output record: {problem}", file=sys.stderr)
+            elif isinstance(obj, dict):
                 yield obj
-            else:
-                bad += 1
+                continue
+            bad += 1
 
     try:
         with click.open_file(output, "rb") as fh:
@@ -240,6 +252,16 @@ def _counted(records: Iterable[Record], stats: Stats, progress: Progress) -> Ite
         stats.docs_read += 1
         progress.update(stats)
         yield rec
+
+
+def _write(write: Callable[..., Any], *data: bytes) -> None:
+    """A write (or flush) of standard output; failing other than on a closed pipe, an OutputError."""
+    try:
+        write(*data)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write the output: {exc.strerror or exc}") from exc
 
 
 def _quiet_pipe() -> None:

@@ -27,5 +27,9 @@ class ConfigError(CleanseedError):
     """A bad configuration file or a bad combination of settings."""
 
 
+class OutputError(CleanseedError):
+    """Standard output cannot be written (a full disk, an I/O error; a closed pipe is not one)."""
+
+
 class IndexError_(CleanseedError):
     """The dedup index cannot be opened, read or written."""

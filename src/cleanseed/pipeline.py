@@ -22,7 +22,7 @@ from functools import reduce
 from itertools import chain, islice
 from typing import Any
 
-from cleanseed.config import Config, load_config
+from cleanseed.config import Config, default_jobs, load_config
 from cleanseed.dedup import NearDuplicates, Sentences, Signer, sign_many
 from cleanseed.furniture import Recurring, furniture
 from cleanseed.normalize import normalize
@@ -163,12 +163,15 @@ def _ordered(records: Iterable[Record], config: Config) -> Iterator[Done]:
     pending: deque[Any] = deque([process_chunk(first[:1], *work)])
     it = chain(first[1:], it)
     ctx = multiprocessing.get_context("fork" if fork else None)
+    # more workers than cores gain nothing (the stages use the CPU only), and --jobs 100000 would
+    # fill the process table: at most one a core (two on one core, so a pool is still tried)
+    workers = min(config.jobs, max(2, default_jobs()))
     gc.freeze()  # what exists now stays out of the workers' collections: its pages stay shared
     try:
-        pool = ctx.Pool(config.jobs, initializer=_init_worker, initargs=(config,))
+        pool = ctx.Pool(workers, initializer=_init_worker, initargs=(config,))
     finally:
         gc.unfreeze()
-    window = config.jobs * IN_FLIGHT
+    window = workers * IN_FLIGHT
     try:
         sent = 0  # AsyncResults in `pending`: the workers' queue, kept at `window`
         while True:

@@ -28,6 +28,8 @@ HTML_EXTS = {".html", ".htm", ".xhtml"}
 WARC_EXTS = {".warc", ".arc"}
 # Metadata fields of an input JSONL record that map onto the Record's own fields.
 META_FIELDS = ("title", "author", "date", "url")
+# orjson reads JSON 1024 levels deep but writes only 254: a record deeper than that cannot be written
+MAX_DEPTH = 254
 _BLANK_LINE = re.compile(r"\n[ \t\u00a0]*\n")
 
 
@@ -68,6 +70,9 @@ def read_sources(
     """Every document of every input, in order; `tally` hears of every input byte read."""
     for path in expand_inputs(inputs):
         if path == "-":
+            if stdin is None and sys.stdin is None:  # closed by the shell (<&-)
+                yield Record(id=path, source=path, error="cannot read: standard input is closed")
+                continue
             fin = stdin if stdin is not None else sys.stdin.buffer
             yield from read_stream(cast(IO[bytes], _Tallied(fin, tally)) if tally else fin, "-", text_field)
             continue
@@ -108,10 +113,30 @@ def _strip_compression_ext(path: str) -> tuple[str, str]:
 
 def _decompressed(raw: IO[bytes], head: bytes) -> IO[bytes]:
     if head.startswith(GZIP_MAGIC):
-        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+        return cast(IO[bytes], _Read1(gzip.GzipFile(fileobj=raw)))
     if head.startswith(ZSTD_MAGIC):
         return cast(IO[bytes], _ZstdReader(raw))
     return raw
+
+
+class _Read1(io.RawIOBase):
+    """A gzip stream read a little at a time, so that a file cut short gives what comes before the cut.
+
+    GzipFile's `read(n)` raises at the cut and drops the bytes it decoded on the way: the first
+    look at a file's head (a buffer's worth) lost the whole of a small truncated file.
+    """
+
+    def __init__(self, raw: gzip.GzipFile) -> None:
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        data = self._raw.read1(len(b))
+        n = len(data)
+        b[:n] = data
+        return n
 
 
 class _ZstdReader(io.RawIOBase):
@@ -319,6 +344,14 @@ def record_from_object(obj: dict[str, Any], source: str, default_id: str, text_f
     return rec
 
 
+def _too_deep(obj: Any) -> bool:
+    try:
+        orjson.dumps(obj)
+    except orjson.JSONEncodeError:
+        return True
+    return False
+
+
 def read_jsonl(stream: IO[bytes], source: str, text_field: str = "text") -> Iterator[Record]:
     """One Record per line; bad lines become error Records naming the line."""
     lineno = 0
@@ -338,6 +371,9 @@ def read_jsonl(stream: IO[bytes], source: str, text_field: str = "text") -> Iter
                 except orjson.JSONDecodeError as exc:
                     yield Record(id=where, source=where, error=f"malformed JSON: {exc}")
                     continue
+            if (line.count(b"[") + line.count(b"{") > MAX_DEPTH) and _too_deep(obj):
+                yield Record(id=where, source=where, error=f"nested too deeply (over {MAX_DEPTH} levels)")
+                continue
             if not isinstance(obj, dict):
                 yield Record(
                     id=where, source=where, error=f"line is a JSON {type(obj).__name__}, not an object"

@@ -75,6 +75,16 @@ class Tally:
                     cluster.docs.append(rid)
 
 
+def shape_problem(rec: dict[str, Any]) -> str | None:
+    """Why an object cannot be shown as an output record (a field of the wrong type), or None."""
+    if not isinstance(rec.get("text") or "", str):
+        return "'text' is not a string"
+    for key in ("removed", "duplicates"):
+        if not isinstance(rec.get(key) or [], list):
+            return f"{key!r} is not a list"
+    return None
+
+
 def paragraphs(text: str) -> list[str]:
     return [p for p in text.split("\n\n") if p] if text else []
 

@@ -20,16 +20,31 @@ def read_warc(stream: IO[bytes], source: str) -> Iterator[Record]:
     from cleanseed.readers import declared_charset, decode_bytes
 
     skipped = 0
+    told = _Told(stream)
     try:
-        for record in ArchiveIterator(_Told(stream), record_types=WarcRecordType.any_type, parse_http=True):
+        for record in ArchiveIterator(told, record_types=WarcRecordType.any_type, parse_http=True):
+            rid = record.headers.get("WARC-Record-ID", "") or f"{source}:{record.stream_pos}"
+            if record.headers.get("Content-Length") is None:  # required: the header was cut short
+                yield Record(
+                    id=rid,
+                    source=source,
+                    error=f"truncated: the archive ends in a record's header{_why(told)}",
+                )
+                continue
             ctype = (record.http_headers.get("Content-Type", "") if record.http_headers else "") or ""
             if record.record_type != WarcRecordType.response or not ctype.lower().startswith(HTML_TYPES):
                 skipped += 1
                 continue
-            rid = record.headers.get("WARC-Record-ID", "") or f"{source}:{record.stream_pos}"
             url = record.headers.get("WARC-Target-URI") or None
             data = record.reader.read()
             rec = Record(id=rid, source=source, url=url)
+            if len(data) < record.content_length:  # FastWARC hands on a record cut short as it is
+                rec.error = (
+                    f"truncated: the record ends after {len(data)} of {record.content_length} bytes"
+                    + _why(told)
+                )
+                yield rec
+                continue
             charset = _header_charset(ctype) or declared_charset(data)
             text = decode_bytes(data, charset)
             if text.strip():
@@ -37,10 +52,18 @@ def read_warc(stream: IO[bytes], source: str) -> Iterator[Record]:
             else:
                 rec.error = "empty document"
             yield rec
-    except Exception as exc:  # a truncated or corrupt archive: keep what was read
+    except Exception as exc:  # a corrupt archive: keep what was read
         yield Record(id=source, source=source, error=f"cannot read WARC: {exc}")
+    if told.error is not None:  # the stream ended early between records: say so
+        yield Record(id=source, source=source, error=f"truncated: {told.error}")
     if skipped:
         print(f"cleanseed: {source}: skipped {skipped} non-HTML WARC records", file=sys.stderr)
+
+
+def _why(told: _Told) -> str:
+    """The error that ended the stream early, in brackets, or ''; it is reported here, once."""
+    error, told.error = told.error, None
+    return f" ({error})" if error else ""
 
 
 class _Told(io.RawIOBase):
@@ -49,16 +72,28 @@ class _Told(io.RawIOBase):
     FastWARC (2.x, in Rust) asks every stream it reads for `tell()` and panics where the stream
     cannot tell: a Rust panic, which no `except Exception` catches, ends the whole run. A pipe
     cannot tell, nor can a file read through the byte counter of the progress line.
+
+    A read that fails (a gzip or zstd stream cut short) ends the stream and is kept in `error`:
+    raised through FastWARC, it would lose the whole records in FastWARC's buffer.
     """
 
     def __init__(self, raw: IO[bytes]) -> None:
         self._raw, self._pos = raw, 0
+        self._read = getattr(raw, "read1", raw.read)  # at most one read below: a failing one loses none
+        self.error: str | None = None  # why the stream ended early, until reported
+        self._ended = False
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b: Any) -> int:
-        data = self._raw.read(len(b))
+        if self._ended:
+            return 0
+        try:
+            data = self._read(len(b))
+        except Exception as exc:  # EOFError, OSError, zlib.error, zstandard.ZstdError
+            self.error, self._ended = f"{exc}", True
+            return 0
         n = len(data)
         b[:n] = data
         self._pos += n

@@ -53,13 +53,19 @@ class RedisIndex(MemoryIndex):
             ) from exc
         from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-        parts = urlsplit(url)
+        try:  # the message leaves the URL out: it may hold a password
+            parts = urlsplit(url)
+            port = parts.port  # raises on a port that is not a number in range
+            if not parts.hostname:
+                raise ValueError("no host")
+        except ValueError as exc:
+            raise IndexError_(f"bad index URL: {exc}") from exc
         # `bucket_bits` shaped the version 1 layout; the log has no buckets
         query = [(k, v) for k, v in parse_qsl(parts.query) if k != "bucket_bits"]
         url = urlunsplit(parts._replace(query=urlencode(query)))
         self.url = url
         self.options = signature_options(config)
-        self._shown = f"{parts.scheme}://{parts.hostname}:{parts.port or 6379}{parts.path}"
+        self._shown = f"{parts.scheme}://{parts.hostname}:{port or 6379}{parts.path}"
         self._errors = redis.RedisError
         self._log = _PREFIX + "log"
         self._cursor = 0  # segments of the log in the replica
@@ -72,6 +78,8 @@ class RedisIndex(MemoryIndex):
             self._push = self.r.register_script(_PUSH)
         except redis.RedisError as exc:
             raise IndexError_(f"cannot reach the index at {self._shown}: {exc}") from exc
+        except ValueError as exc:  # a URL option redis-py cannot read
+            raise IndexError_(f"bad index URL: {exc}") from exc
         header = json.loads(meta or "{}")
         if header.get("version") != VERSION:
             raise IndexError_(
