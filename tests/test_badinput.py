@@ -162,9 +162,14 @@ def test_empty_jsonl_file_is_reported(tmp_path: Path, name: str) -> None:
             "Привет",
         ),
         ("Pójdźmy, żółw gęślą jaźń, święta łódź.".encode("cp1250"), None),
+        # short Latin-1 reads as cleanly in cp775 (DOS Baltic: "franńais"), far rarer on the web
+        (
+            "Ceci est un document en français, avec des accents: été, à côté, naïve.".encode("latin-1"),
+            "français",
+        ),
         (b"\xff\xfe\x00\xd8 lone bytes \xc3\x28 and \x80\x81 more words here.", "lone bytes"),
     ],
-    ids=["cp1252", "latin1", "koi8r", "cp1250", "garbage"],
+    ids=["cp1252", "latin1", "koi8r", "cp1250", "latin1-short", "garbage"],
 )
 def test_legacy_encodings_and_undecodable_bytes(tmp_path: Path, raw: bytes, want: str | None) -> None:
     path = tmp_path / "legacy.txt"
@@ -175,6 +180,26 @@ def test_legacy_encodings_and_undecodable_bytes(tmp_path: Path, raw: bytes, want
     assert out[0]["text"] and "\ufffd" not in out[0]["text"][:20] or want is None
     if want:
         assert want in out[0]["text"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-16-be-bom"])
+def test_utf16_and_utf32_with_a_byte_order_mark_are_text(tmp_path: Path, encoding: str) -> None:
+    text = "Grüße aus Köln, 日本語 too.\n\nA second paragraph."
+    records = '{"id": "j1", "text": "Grüße aus Köln."}\n{"id": "j2", "text": "日本語のテキスト。"}\n'
+
+    def encoded(s: str) -> bytes:
+        return b"\xfe\xff" + s.encode("utf-16-be") if encoding == "utf-16-be-bom" else s.encode(encoding)
+
+    (tmp_path / "doc.txt").write_bytes(encoded(text))
+    (tmp_path / "rows.jsonl").write_bytes(encoded(records))
+    result = run_cli("clean", str(tmp_path / "doc.txt"), str(tmp_path / "rows.jsonl"))
+    out, failed = accounted(result)
+    assert result.returncode == 0 and failed == 0
+    assert [r["text"] for r in out] == [
+        "Grüße aus Köln, 日本語 too.\n\nA second paragraph.",
+        "Grüße aus Köln.",
+        "日本語のテキスト。",
+    ]
 
 
 def test_mojibake_is_fixed(tmp_path: Path) -> None:

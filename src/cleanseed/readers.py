@@ -139,6 +139,31 @@ class _Read1(io.RawIOBase):
         return n
 
 
+class _Recoded(io.RawIOBase):
+    """A UTF-16 or UTF-32 byte stream as UTF-8 (its byte-order mark dropped): JSONL lines are UTF-8."""
+
+    def __init__(self, raw: IO[bytes], encoding: str) -> None:
+        import codecs
+
+        self._raw, self._buf, self._pos = raw, b"", 0
+        self._decoder = codecs.getincrementaldecoder(encoding.rsplit("-", 1)[0])(errors="replace")
+        self._read = getattr(raw, "read1", raw.read)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while self._pos >= len(self._buf):
+            chunk = self._read(1 << 16)
+            self._buf, self._pos = self._decoder.decode(chunk, final=not chunk).encode("utf-8"), 0
+            if not chunk:
+                break
+        n = min(len(b), len(self._buf) - self._pos)
+        b[:n] = self._buf[self._pos : self._pos + n]
+        self._pos += n
+        return n
+
+
 class _ZstdReader(io.RawIOBase):
     """Zstandard frames as one stream; a frame cut short raises EOFError.
 
@@ -207,6 +232,9 @@ def read_stream(raw: IO[bytes], source: str, text_field: str = "text") -> Iterat
         yield Record(id=source, source=source, error=f"cannot read: {exc}")
         return
     ext, _ = _strip_compression_ext(source) if source != "-" else ("", "")
+    bom = bom_encoding(head)
+    if bom is not None:  # sniff UTF-16 or UTF-32 by its characters; JSONL lines are read as UTF-8
+        head = head[bom[1] :].decode(bom[0], errors="ignore").encode("utf-8")
     if ext in JSONL_EXTS:
         kind = "jsonl"
     elif ext in HTML_EXTS:
@@ -218,6 +246,8 @@ def read_stream(raw: IO[bytes], source: str, text_field: str = "text") -> Iterat
     else:
         kind = _sniff(head)
     if kind == "jsonl":
+        if bom is not None:
+            stream = io.BufferedReader(cast(Any, _Recoded(stream, bom[0])))
         yield from read_jsonl(stream, source, text_field)
     elif kind == "warc":
         from cleanseed.extract import read_warc
@@ -244,14 +274,45 @@ def _read_all(stream: IO[bytes]) -> tuple[bytes, str | None]:
         return b"".join(chunks), f"truncated: {exc}"
 
 
+# byte-order marks of the encodings that have them, longest first (UTF-32-LE's begins as UTF-16-LE's)
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le", 4),
+    (b"\x00\x00\xfe\xff", "utf-32-be", 4),
+    (b"\xff\xfe", "utf-16-le", 2),
+    (b"\xfe\xff", "utf-16-be", 2),
+)
+
+
+def bom_encoding(data: bytes) -> tuple[str, int] | None:
+    """(encoding, BOM length) when `data` begins with a UTF-16 or UTF-32 byte-order mark and its
+    first 8 KiB decode in that encoding; None otherwise (a BOM alone does not make bytes text)."""
+    for bom, encoding, unit in _BOMS:
+        if data.startswith(bom):
+            sample = data[len(bom) : 8192]
+            try:
+                sample[: len(sample) - len(sample) % unit].decode(encoding)
+            except UnicodeDecodeError:
+                return None
+            return encoding, len(bom)
+    return None
+
+
+# a cp1252 reading this close in chaos to the cleanest reading, and as coherent, is preferred
+_CHAOS_TOLERANCE = 0.1
+
+
 def decode_bytes(data: bytes, declared: str | None = None) -> str:
-    """Text from bytes: UTF-8 (BOM stripped), else a declared charset, else detection. Never raises."""
+    """Text from bytes: UTF-8 (BOM stripped), UTF-16/32 with a BOM, else a declared charset,
+    else detection. Never raises."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    bom = bom_encoding(data)
+    if bom is not None:
+        return data[bom[1] :].decode(bom[0], errors="replace")
     if declared:
         try:
             return data.decode(declared)
@@ -262,11 +323,13 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
     results = from_bytes(data[: 1 << 20])
     best = results.best()
     if best is not None and any(
-        "cp1252" in r.could_be_from_charset and (r.chaos, r.coherence) == (best.chaos, best.coherence)
+        "cp1252" in r.could_be_from_charset
+        and r.chaos <= best.chaos + _CHAOS_TOLERANCE
+        and r.coherence >= best.coherence
         for r in results
     ):
-        # a tie with cp1252: short samples tell single-byte encodings apart badly, and cp1252
-        # is by far the most common legacy encoding on the web
+        # short samples tell single-byte encodings apart badly (French Latin-1 reads as cleanly in
+        # cp775, DOS Baltic), and cp1252 is by far the most common legacy encoding on the web
         return data.decode("cp1252", errors="replace")
     if best is not None and best.encoding:
         try:
@@ -286,9 +349,15 @@ def declared_charset(data: bytes) -> str | None:
 
 
 def is_binary(data: bytes) -> bool:
-    """Bytes that are not text: NULs or many control bytes in the first 8 KiB."""
+    """Bytes that are not text: NULs or many control bytes in the first 8 KiB (of the decoded
+    text, for UTF-16 or UTF-32 with a byte-order mark)."""
+    bom = bom_encoding(data)
+    if bom is not None:
+        text = data[bom[1] : 8192].decode(bom[0], errors="ignore")
+        controls = sum(1 for c in text if c < "\t" or "\r" < c < " ")
+        return bool(text) and controls / len(text) > 0.1
     sample = data[:8192]
-    if b"\x00" in sample and not (sample.startswith((b"\xff\xfe", b"\xfe\xff"))):
+    if b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         return True
     controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
     return bool(sample) and controls / len(sample) > 0.1
