@@ -202,6 +202,15 @@ def test_utf16_and_utf32_with_a_byte_order_mark_are_text(tmp_path: Path, encodin
     ]
 
 
+def test_arc_files_are_named_unsupported(tmp_path: Path) -> None:
+    arc = tmp_path / "old.arc.gz"
+    arc.write_bytes(gzip.compress(b"filedesc://old.arc 0.0.0.0 20240101000000 text/plain 70\n"))
+    result = run_cli("clean", str(arc), str(good_file(tmp_path)))
+    out, failed = accounted(result)
+    assert failed == 1 and [r["text"] for r in out] == [GOOD]
+    assert messages(result) == [f"cleanseed: {arc}: ARC, the format before WARC, is not supported"]
+
+
 def test_mojibake_is_fixed(tmp_path: Path) -> None:
     path = tmp_path / "moji.txt"
     path.write_text("The cafÃ© serves crÃ¨me brÃ»lÃ©e â€” every day.", encoding="utf-8")

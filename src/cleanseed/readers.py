@@ -25,7 +25,7 @@ ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 TEXT_EXTS = {".txt", ".text", ".md"}
 JSONL_EXTS = {".jsonl", ".ndjson", ".json"}
 HTML_EXTS = {".html", ".htm", ".xhtml"}
-WARC_EXTS = {".warc", ".arc"}
+WARC_EXTS = {".warc"}
 # Metadata fields of an input JSONL record that map onto the Record's own fields.
 META_FIELDS = ("title", "author", "date", "url")
 # orjson reads JSON 1024 levels deep but writes only 254: a record deeper than that cannot be written
@@ -232,6 +232,9 @@ def read_stream(raw: IO[bytes], source: str, text_field: str = "text") -> Iterat
         yield Record(id=source, source=source, error=f"cannot read: {exc}")
         return
     ext, _ = _strip_compression_ext(source) if source != "-" else ("", "")
+    if ext == ".arc":
+        yield Record(id=source, source=source, error="ARC, the format before WARC, is not supported")
+        return
     bom = bom_encoding(head)
     if bom is not None:  # sniff UTF-16 or UTF-32 by its characters; JSONL lines are read as UTF-8
         head = head[bom[1] :].decode(bom[0], errors="ignore").encode("utf-8")
