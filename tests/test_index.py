@@ -1,6 +1,7 @@
 """Indexes: the compact in-memory one against a brute-force reference, the file, a real Redis."""
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -156,6 +157,30 @@ def test_cli_signature_options_mismatch_is_one_line_exit_1(tmp_path):
     assert result.returncode == 1 and result.stdout == b""
     lines = result.stderr.decode().splitlines()
     assert len(lines) == 1 and "other signature options: num_perm 64 (now 128)" in lines[0]
+
+
+def test_cli_index_that_cannot_be_written_fails_at_open(tmp_path):
+    """Before any input is read or output written, not at the end of the run; nothing is created."""
+    (tmp_path / "a_file").write_text("x")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    cases = {
+        tmp_path / "no" / "such" / "seen.idx": "no such directory",
+        tmp_path / "a_file" / "seen.idx": "is not a directory",
+        tmp_path: "is not a regular file",
+        fifo: "is not a regular file",
+    }
+    if os.geteuid() != 0:  # root writes anywhere
+        cases[locked / "seen.idx"] = "is not writable"
+    for path, why in cases.items():
+        result = run_cli("clean", "-q", "--index", str(path), str(SEEDS[0]), timeout=30)
+        assert result.returncode == 1 and result.stdout == b"", path
+        lines = result.stderr.decode().splitlines()
+        assert len(lines) == 1 and f"cannot write index {path}: " in lines[0] and why in lines[0], lines
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file", "fifo", "locked"]
+    assert list(locked.iterdir()) == []
 
 
 def _big_jsonl(path, n=4000):

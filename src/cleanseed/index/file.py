@@ -29,8 +29,30 @@ class FileIndex(MemoryIndex):
         super().__init__(config.num_perm, config.bands)
         self.path = Path(path)
         self.options = signature_options(config)
+        self._check_writable()
         if self.path.exists():
             self._load()
+
+    def _check_writable(self) -> None:
+        """Fail now, not after the run, if `save` could not write the file where it will be.
+
+        Nothing is created: the write at the end stays the only one.
+        """
+        folder = self.path.parent
+        try:
+            if not folder.exists():
+                why = f"no such directory {folder}"
+            elif not folder.is_dir():
+                why = f"{folder} is not a directory"
+            elif not os.access(folder, os.W_OK | os.X_OK):
+                why = f"directory {folder} is not writable"
+            elif self.path.exists() and not self.path.is_file():
+                why = f"{self.path} is not a regular file"
+            else:
+                return
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+        raise IndexError_(f"cannot write index {self.path}: {why}")
 
     def _load(self) -> None:
         try:
