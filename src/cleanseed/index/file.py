@@ -58,34 +58,66 @@ class FileIndex(MemoryIndex):
         try:
             with zipfile.ZipFile(self.path) as zf:
                 header = json.loads(zf.read("header.json"))
-                if header.get("format") != FORMAT:
-                    raise IndexError_(f"{self.path} is not a cleanseed index")
-                if header.get("version") != VERSION:
-                    raise IndexError_(
-                        f"{self.path} is a version {header.get('version')} index; this cleanseed reads "
-                        f"version {VERSION}: build a new index"
-                    )
-                if header.get("options") != self.options:
-                    theirs = header.get("options") or {}
-                    diff = ", ".join(
-                        f"{k} {theirs.get(k)} (now {v})"
-                        for k, v in self.options.items()
-                        if theirs.get(k) != v
-                    )
-                    raise IndexError_(
-                        f"{self.path} was built with other signature options: {diff}; "
-                        "use those options or a new index"
-                    )
-                arrays = {}
-                for name in header["arrays"]:
-                    with zf.open(name + ".npy") as fh:
-                        arrays[name] = np.lib.format.read_array(fh, allow_pickle=False)  # type: ignore[no-untyped-call]
+                self._check_header(header)
+                arrays = {name: self._read_array(zf, name) for name in header["arrays"]}
         except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
             raise IndexError_(f"cannot read index {self.path}: {exc}") from exc
         try:
             self.load_arrays(arrays)
-        except (KeyError, ValueError) as exc:
-            raise IndexError_(f"index {self.path} is damaged: {exc}") from exc
+            for field, count in (("items", self._n), ("documents", len(self._doc_first))):
+                said = header.get(field)
+                if type(said) is not int or said != count:  # true is no count
+                    raise ValueError(f"header.json: {field!r} is {said!r}, the arrays hold {count}")
+        except ValueError as exc:
+            raise self._damaged(str(exc)) from None
+
+    def _damaged(self, what: str) -> IndexError_:
+        return IndexError_(f"index file {self.path} is damaged: {what}")
+
+    def _check_header(self, header: object) -> None:
+        """What header.json must say: a cleanseed index of this version and these options, and
+        the names of its arrays (its counts are checked against them once loaded)."""
+        if not isinstance(header, dict):
+            raise self._damaged("header.json is not a JSON object")
+        if header.get("format") != FORMAT:
+            raise IndexError_(f"{self.path} is not a cleanseed index")
+        if header.get("version") != VERSION:
+            raise IndexError_(
+                f"{self.path} is a version {header.get('version')} index; this cleanseed reads "
+                f"version {VERSION}: build a new index"
+            )
+        theirs = header.get("options")
+        if not isinstance(theirs, dict):
+            raise self._damaged("header.json: 'options' is not a JSON object")
+        if theirs != self.options:
+            diff = ", ".join(
+                f"{k} {theirs.get(k)} (now {v})" for k, v in self.options.items() if theirs.get(k) != v
+            )
+            raise IndexError_(
+                f"{self.path} was built with other signature options: {diff}; use those options or a new index"
+            )
+        names = header.get("arrays")
+        if not isinstance(names, list) or not all(isinstance(x, str) for x in names):
+            raise self._damaged("header.json: 'arrays' is not a list of names")
+
+    def _read_array(self, zf: zipfile.ZipFile, name: str) -> np.ndarray:
+        """One .npy member, no pickles; its header's shape first checked against its size, so a
+        damaged one is refused before its array is allocated."""
+        member = name + ".npy"
+        with zf.open(member) as fh:
+            version = np.lib.format.read_magic(fh)  # type: ignore[no-untyped-call]
+            read_header = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
+            shape, _, dtype = read_header(fh)
+            claimed = int(np.prod(shape, dtype=object)) * dtype.itemsize
+            held = zf.getinfo(member).file_size - fh.tell()
+            if claimed != held:
+                raise self._damaged(f"{member} claims {claimed} bytes of data and holds {held}")
+            fh.seek(0)
+            return np.lib.format.read_array(fh, allow_pickle=False)  # type: ignore[no-untyped-call, no-any-return]
 
     def save(self) -> None:
         arrays = self.arrays()
