@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import zipfile
 
@@ -136,6 +137,26 @@ def test_file_index_errors(tmp_path):
     open_index(DedupConfig(index=str(good))).close()
     with pytest.raises(IndexError_, match=r"other signature options: seed 1 \(now 5\)"):
         open_index(DedupConfig(index=str(good), seed=5))
+
+
+def test_cli_rewritten_index_keeps_its_mode_and_a_new_one_follows_the_umask(tmp_path):
+    """The file is written to a temporary file and renamed: the mode must not be the temporary's."""
+    path = tmp_path / "seen.idx"
+
+    def clean(seed, umask):
+        result = subprocess.run(
+            [*cleanseed_command(), "clean", "-q", "--index", str(path), str(seed)],
+            capture_output=True,
+            preexec_fn=lambda: os.umask(umask),
+        )
+        assert result.returncode == 0, result.stderr
+        return stat.S_IMODE(path.stat().st_mode)
+
+    assert clean(SEEDS[0], 0o002) == 0o664  # new: as any new file under the umask
+    path.chmod(0o640)
+    assert clean(SEEDS[1], 0o077) == 0o640  # replaced: the previous file's mode
+    path.chmod(0o604)
+    assert clean(SEEDS[0], 0o022) == 0o604
 
 
 def _index_with_every_kind_of_run(path):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
+import stat
 import zipfile
 from pathlib import Path
 
@@ -22,7 +23,7 @@ class FileIndex(MemoryIndex):
     The file is an uncompressed zip of .npy arrays (read with allow_pickle=False) and
     header.json: format, version, the signature options, counts. Writing goes to a temporary
     file beside it, fsynced, then `os.replace`d over it: a run killed at any moment leaves the
-    previous index whole.
+    previous index whole. The new file has the previous one's mode, or a new file's.
     """
 
     def __init__(self, path: str | Path, config: DedupConfig) -> None:
@@ -129,13 +130,19 @@ class FileIndex(MemoryIndex):
             "documents": len(self._doc_first),
             "arrays": sorted(arrays),
         }
-        folder = self.path.parent if str(self.path.parent) else Path(".")
+        # created as any new file is (0o666 less the umask; mkstemp's would be 0o600), a random
+        # name beside the index, never an existing file
+        tmp = str(self.path.parent / f"{self.path.name}.{secrets.token_hex(8)}.tmp")
         try:
-            fd, tmp = tempfile.mkstemp(prefix=self.path.name + ".", suffix=".tmp", dir=folder)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except OSError as exc:
             raise IndexError_(f"cannot write index {self.path}: {exc.strerror}") from exc
         try:
             with os.fdopen(fd, "wb") as raw:
+                try:  # a rewrite keeps the previous file's mode
+                    os.fchmod(raw.fileno(), stat.S_IMODE(os.stat(self.path).st_mode))
+                except FileNotFoundError:
+                    pass
                 with zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
                     zf.writestr("header.json", json.dumps(header, indent=1))
                     for name, arr in sorted(arrays.items()):
