@@ -1,8 +1,11 @@
 """Indexes: the compact in-memory one against a brute-force reference, the file, a real Redis."""
 
+import io
 import json
+import os
 import shutil
 import signal
+import stat
 import subprocess
 import zipfile
 
@@ -136,6 +139,165 @@ def test_file_index_errors(tmp_path):
         open_index(DedupConfig(index=str(good), seed=5))
 
 
+def test_cli_rewritten_index_keeps_its_mode_and_a_new_one_follows_the_umask(tmp_path):
+    """The file is written to a temporary file and renamed: the mode must not be the temporary's."""
+    path = tmp_path / "seen.idx"
+
+    def clean(seed, umask):
+        result = subprocess.run(
+            [*cleanseed_command(), "clean", "-q", "--index", str(path), str(seed)],
+            capture_output=True,
+            preexec_fn=lambda: os.umask(umask),
+        )
+        assert result.returncode == 0, result.stderr
+        return stat.S_IMODE(path.stat().st_mode)
+
+    assert clean(SEEDS[0], 0o002) == 0o664  # new: as any new file under the umask
+    path.chmod(0o640)
+    assert clean(SEEDS[1], 0o077) == 0o640  # replaced: the previous file's mode
+    path.chmod(0o604)
+    assert clean(SEEDS[0], 0o022) == 0o604
+
+
+def _index_with_every_kind_of_run(path):
+    """A file index of random items, written by the code under test: a run of 66,000 items (a
+    directory, 20-bit ids) and a keyed run of 90; document ids with a two-byte character."""
+    rng = np.random.default_rng(3)
+    index = open_index(DedupConfig(index=str(path)))
+
+    def docs(first, n):
+        return [
+            (
+                rng.integers(0, 2**63, (30, 16), dtype=np.uint64) * 2,
+                rng.integers(0, 256, (30, 64), dtype=np.uint8),
+                np.full(30, 9, dtype=np.uint16),
+                f"doc-\u00e9-{first + d}",
+                list(range(30)),
+            )
+            for d in range(n)
+        ]
+
+    index.add_batch(docs(0, 2200))
+    index.add_batch(docs(2200, 3))
+    assert [(r.m, r.hi is not None, r.keys is not None) for r in index._runs] == [
+        (66000, True, False),
+        (90, False, True),
+    ]
+    index.close()
+
+
+def _put(arr, at, value):
+    arr[at] = value
+
+
+# ways to make a well-formed index file inconsistent: what changes (header, arrays), the error's words
+_DAMAGE = {
+    "header a list": (lambda h, a: [h], "header.json is not a JSON object"),
+    "arrays not a list": (lambda h, a: h.update(arrays=5), "header.json: 'arrays' is not a list of names"),
+    "items None": (lambda h, a: h.update(items=None), "header.json: 'items' is None, the arrays hold 66090"),
+    "documents off": (
+        lambda h, a: h.update(documents=7),
+        "header.json: 'documents' is 7, the arrays hold 2203",
+    ),
+    "options a list": (lambda h, a: h.update(options=[]), "header.json: 'options' is not a JSON object"),
+    "array missing": (lambda h, a: h["arrays"].remove("sizes") or a.pop("sizes"), "array sizes is missing"),
+    "array extra": (
+        lambda h, a: h["arrays"].append("run7_ids") or a.update(run7_ids=a["run1_ids"]),
+        "unexpected arrays: run7_ids",
+    ),
+    "sizes int8": (lambda h, a: a.update(sizes=a["sizes"].astype(np.int8)), "sizes is int8"),
+    "sig4 narrow": (lambda h, a: a.update(sig4=a["sig4"][:, :31]), "sig4 is uint8 of shape (66090, 31)"),
+    "paras short": (lambda h, a: a.update(paras=a["paras"][:-1]), "paras has 66089 entries for 66090 items"),
+    "not UTF-8": (lambda h, a: _put(a["doc_bytes"], 4, 0xFF), "document ids are not UTF-8"),
+    "cut mid-character": (lambda h, a: _put(a["doc_off"], 1, 13), "doc_off cuts a character"),
+    "doc_off short": (lambda h, a: a.update(doc_off=a["doc_off"][:-1]), "doc_off has 2203 entries for 2203"),
+    "doc_off back": (lambda h, a: _put(a["doc_off"], 2, 3), "doc_off goes back"),
+    "doc_off past": (
+        lambda h, a: _put(a["doc_off"], -1, 10**6),
+        "doc_off does not run from 0 to the 23123 bytes",
+    ),
+    "doc_first long": (
+        lambda h, a: a.update(doc_first=np.tile(a["doc_first"], 2)),
+        "doc_off has 2204 entries for 4406 documents",
+    ),
+    "doc_first flat": (
+        lambda h, a: _put(a["doc_first"], 5, a["doc_first"][4]),
+        "doc_first is not increasing",
+    ),
+    "doc_first past": (lambda h, a: _put(a["doc_first"], -1, 66090), "doc_first does not start at 0 or"),
+    "runs 1-d": (lambda h, a: a.update(runs=a["runs"].reshape(-1)), "runs is uint64 of shape (4,)"),
+    "runs float": (lambda h, a: a.update(runs=a["runs"].astype(np.float64)), "runs is float64"),
+    "runs short": (lambda h, a: _put(a["runs"], (1, 1), 89), "runs do not cover the items"),
+    "keyed id": (lambda h, a: _put(a["run1_ids"], 7, 65535), "run 1 has item ids past its 90 items"),
+    "20-bit id": (lambda h, a: _put(a["run0_hi"], 9, 0xFF), "run 0 has item ids past its 66000 items"),
+    "keys float": (
+        lambda h, a: a.update(run1_keys=a["run1_keys"].astype(np.float64)),
+        "run1_keys is float64",
+    ),
+    "keys unsorted": (
+        lambda h, a: _put(a["run1_keys"], slice(0, 2), a["run1_keys"][1::-1]),
+        "run1_keys are not",
+    ),
+    "keys band": (lambda h, a: _put(a["run1_keys"], -1, a["run1_keys"][-1] + (1 << 48)), "run1_keys are not"),
+    "dir back": (lambda h, a: _put(a["run0_dir"], (3, 100), 0), "run0_dir is not"),
+    "dir past": (lambda h, a: _put(a["run0_dir"], (3, -1), 70000), "run0_dir is not"),
+    "hi short": (lambda h, a: a.update(run0_hi=a["run0_hi"][:100]), "run0_hi is uint8 of shape (100,)"),
+}
+
+
+def _damage(good, bad, what):
+    """`good` with one `_DAMAGE` done, as `bad`."""
+    with zipfile.ZipFile(good) as zf:
+        header = json.loads(zf.read("header.json"))
+        arrays = {n: np.lib.format.read_array(zf.open(n + ".npy")) for n in header["arrays"]}
+    raw = {}
+    if what == "npy header":  # claims more data than it holds: no 36 TiB allocation
+        buf = io.BytesIO()
+        np.lib.format.write_array_header_1_0(
+            buf, {"descr": "<u4", "fortran_order": False, "shape": (10**13,)}
+        )
+        raw["paras.npy"] = buf.getvalue() + bytes(16)
+        del arrays["paras"]
+    else:
+        replaced = _DAMAGE[what][0](header, arrays)  # changed in place, or a new header
+        header = replaced if isinstance(replaced, list) else header
+    with zipfile.ZipFile(bad, "w") as zf:
+        zf.writestr("header.json", json.dumps(header))
+        for name, arr in arrays.items():
+            with zf.open(name + ".npy", "w") as fh:
+                np.lib.format.write_array(fh, arr)
+        for name, data in raw.items():
+            zf.writestr(name, data)
+
+
+def test_damaged_index_file_is_one_error_at_open(tmp_path):
+    """Every array checked against the header and the others when the file is opened: a clear
+    error, not a traceback at open or, worse, in the middle of the run after some output."""
+    good, bad = tmp_path / "good.idx", tmp_path / "bad.idx"
+    _index_with_every_kind_of_run(good)
+    open_index(DedupConfig(index=str(good)))  # the file as written opens
+    cases = {what: words for what, (_, words) in _DAMAGE.items()}
+    cases["npy header"] = "paras.npy claims 40000000000000 bytes of data"
+    for what, words in cases.items():
+        _damage(good, bad, what)
+        with pytest.raises(IndexError_) as err:
+            open_index(DedupConfig(index=str(bad)))
+        assert str(err.value).startswith(f"index file {bad} is damaged: ") and words in str(err.value), what
+
+
+@pytest.mark.parametrize("what", ["header a list", "not UTF-8", "keyed id"])
+def test_cli_damaged_index_file_is_one_line_exit_1_before_output(tmp_path, what):
+    good, bad = tmp_path / "good.idx", tmp_path / "bad.idx"
+    _index_with_every_kind_of_run(good)
+    _damage(good, bad, what)
+    saved = bad.read_bytes()
+    result = run_cli("clean", "-q", "-j", "1", "--index", str(bad), *map(str, SEEDS))
+    assert result.returncode == 1 and result.stdout == b""
+    lines = result.stderr.decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: index file {bad} is damaged: "), lines
+    assert bad.read_bytes() == saved
+
+
 def test_cli_second_run_finds_the_first_runs_paragraphs(tmp_path):
     path = tmp_path / "seen.idx"
     first = run_cli("clean", "-q", "--index", str(path), str(SEEDS[0]))
@@ -156,6 +318,30 @@ def test_cli_signature_options_mismatch_is_one_line_exit_1(tmp_path):
     assert result.returncode == 1 and result.stdout == b""
     lines = result.stderr.decode().splitlines()
     assert len(lines) == 1 and "other signature options: num_perm 64 (now 128)" in lines[0]
+
+
+def test_cli_index_that_cannot_be_written_fails_at_open(tmp_path):
+    """Before any input is read or output written, not at the end of the run; nothing is created."""
+    (tmp_path / "a_file").write_text("x")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    cases = {
+        tmp_path / "no" / "such" / "seen.idx": "no such directory",
+        tmp_path / "a_file" / "seen.idx": "is not a directory",
+        tmp_path: "is not a regular file",
+        fifo: "is not a regular file",
+    }
+    if os.geteuid() != 0:  # root writes anywhere
+        cases[locked / "seen.idx"] = "is not writable"
+    for path, why in cases.items():
+        result = run_cli("clean", "-q", "--index", str(path), str(SEEDS[0]), timeout=30)
+        assert result.returncode == 1 and result.stdout == b"", path
+        lines = result.stderr.decode().splitlines()
+        assert len(lines) == 1 and f"cannot write index {path}: " in lines[0] and why in lines[0], lines
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file", "fifo", "locked"]
+    assert list(locked.iterdir()) == []
 
 
 def _big_jsonl(path, n=4000):

@@ -15,8 +15,9 @@ output paragraph). The interface the near-duplicate stage uses:
 For a batch: `query_pairs`, `band_values`, `sync`, `commit`.
 
 Modules: `memory` (MemoryIndex: the layout of items and bands, and what an item costs), `runs`
-(its sorted runs: built, merged, searched), `file` (FileIndex), `server` (RedisIndex), `meta`
-(format, version and signature options, checked on open). Tunables such as BUFFER_ITEMS or
+(its sorted runs: built, merged, searched), `check` (what loaded arrays must satisfy), `file`
+(FileIndex), `server` (RedisIndex), `meta` (format, version and signature options, checked on
+open). Tunables such as BUFFER_ITEMS or
 KEYED_RUN_ITEMS are read in the module that defines them: set or patch them there.
 """
 

@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 
 from cleanseed.dedup import SIG_BITS, bbit
-from cleanseed.index.runs import PREFIX_BITS, RunStore, _prefixes, _Run
+from cleanseed.index.check import check_arrays
+from cleanseed.index.runs import RunStore, _prefixes, _Run
 
 BUFFER_ITEMS = 4096  # items held in the dict buffer before they become a sorted run
 MERGE_RATIO = 4  # a run is merged into the one before it while that one is < 4x its size
@@ -341,9 +342,9 @@ class MemoryIndex(RunStore):
         return out
 
     def load_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        """Take what `arrays` gave, once `check_arrays` finds it whole (else a ValueError)."""
+        check_arrays(arrays, self.bands, self._width, self._vbits)
         sig = arrays["sig4"]
-        if sig.ndim != 2 or sig.shape[1] != self._width or sig.dtype != np.uint8:
-            raise ValueError("signature width does not match")
         self._sig = bytearray(sig.tobytes())
         self._size = array("H", arrays["sizes"].astype(np.uint16).tobytes())
         self._para = array("I", arrays["paras"].astype(np.uint32).tobytes())
@@ -351,32 +352,22 @@ class MemoryIndex(RunStore):
         self._doc_off = array("Q", arrays["doc_off"].astype(np.uint64).tobytes())
         self._doc_bytes = bytearray(arrays["doc_bytes"].tobytes())
         self._n = self._buffered_from = len(sig)
-        if not len(self._size) == len(self._para) == self._n:
-            raise ValueError("per-item arrays differ in length")
         self._buffer = {}
         self._buffer_vals = []
         self._runs = []
-        covered = 0
         for i, (start, m) in enumerate(arrays["runs"].tolist()):
-            ids, hi = arrays[f"run{i}_ids"], arrays.get(f"run{i}_hi")
-            keys, dirs = arrays.get(f"run{i}_keys"), arrays.get(f"run{i}_dir")
-            stride = len(ids) // self.bands
-            if (
-                start != covered
-                or not 0 < m <= min(stride, MAX_RUN_ITEMS)
-                or ids.shape != (self.bands * stride,)
-                or ids.dtype != np.uint16
-                or (hi is None) != (m <= 1 << 16)
-                or (hi is not None and (hi.dtype != np.uint8 or len(hi) < self.bands * stride // 2))
-                or (keys is None) == (dirs is None)
-                or (keys is not None and keys.shape != (self.bands * m,))
-                or (dirs is not None and dirs.shape != (self.bands, (1 << PREFIX_BITS) + 1))
-            ):
-                raise ValueError(f"run {i} does not match its item count")
-            self._runs.append(_Run(start, m, stride, ids, hi, keys, dirs))
-            covered += m
-        if covered != self._n:
-            raise ValueError("band arrays do not cover every item")
+            ids = arrays[f"run{i}_ids"]
+            self._runs.append(
+                _Run(
+                    start,
+                    m,
+                    len(ids) // self.bands,
+                    ids,
+                    arrays.get(f"run{i}_hi"),
+                    arrays.get(f"run{i}_keys"),
+                    arrays.get(f"run{i}_dir"),
+                )
+            )
 
     def close(self) -> None:
         pass
