@@ -105,3 +105,13 @@ def test_library_options_of_the_wrong_type_raise_config_error():
     ):
         with pytest.raises(ConfigError):
             list(cleanseed.clean([{"text": "A sentence of text."}], **options))
+
+
+def test_binary_config_is_one_line_exit_1(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_bytes(b"[clean]\n\xd0\x00\xff\x7fELF")
+    result = run_cli("clean", "--config", str(cfg), str(SEEDS[0]))
+    assert result.returncode == 1 and result.stdout == b""
+    assert result.stderr.decode().splitlines() == [
+        f"Error: bad config {cfg}: not UTF-8 text (byte 0xd0 at offset 8)"
+    ]

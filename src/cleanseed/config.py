@@ -106,6 +106,10 @@ def load_config(path: str | Path | None, **overrides: Any) -> Config:
             raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"bad config {path}: {exc}") from exc
+        except UnicodeDecodeError as exc:  # tomllib decodes the whole file first
+            raise ConfigError(
+                f"bad config {path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})"
+            ) from exc
     unknown_tables = set(data) - {"clean", "dedup"}
     if unknown_tables:
         raise ConfigError(
