@@ -115,3 +115,15 @@ def test_binary_config_is_one_line_exit_1(tmp_path):
     assert result.stderr.decode().splitlines() == [
         f"Error: bad config {cfg}: not UTF-8 text (byte 0xd0 at offset 8)"
     ]
+
+
+def test_library_records_that_are_not_dicts_are_error_records():
+    # they raised AttributeError ('str' object has no attribute 'get') and ended the run; as a
+    # JSONL line that is not an object, each is now a failed record and the others come through
+    good = {"id": "g", "text": "A good document that sits beside the bad ones and comes through."}
+    out = list(cleanseed.clean(["a string", None, 5, [1, 2], b"{}", good]))
+    assert [o["id"] for o in out] == [f"<input>:{n}" for n in range(1, 6)] + ["g"]
+    assert [o.get("error") for o in out[:5]] == [
+        f"record is a {kind}, not a dict" for kind in ("str", "NoneType", "int", "list", "bytes")
+    ]
+    assert out[5]["text"] == good["text"] and "error" not in out[5]
