@@ -502,3 +502,27 @@ def test_url_that_does_not_parse(tmp_path: Path, url: str) -> None:
         other,
     ]
     assert [o["url"] for o in out] == [url, url, None, url]
+
+
+def test_input_that_is_the_output_file_is_not_read(tmp_path: Path) -> None:
+    # `cleanseed clean dir/ > dir/out.jsonl` read its own output as it grew and never ended (it
+    # was at 1 GB when stopped); like cat and grep, such an input is refused, named, and counted
+    good_file(tmp_path)
+    out_path = tmp_path / "out.jsonl"
+    for args in ([str(tmp_path)], [str(out_path), "-"]):
+        with open(out_path, "wb") as out, open(out_path, "rb") as stdin:
+            proc = subprocess.run(
+                [*cleanseed_command(), "clean", *args],
+                stdout=out,
+                stdin=stdin,
+                stderr=subprocess.PIPE,
+                timeout=60,
+            )
+        assert proc.returncode == 0
+        result = subprocess.CompletedProcess(proc.args, 0, out_path.read_bytes(), proc.stderr)
+        out, failed = accounted(result)
+        refused = [
+            f"cleanseed: {name}: input file is the output file" for name in ([str(out_path)] + args[1:])
+        ]
+        assert messages(result) == refused
+        assert [o["text"] for o in out] == ([GOOD] if len(args) == 1 else []) and failed == len(refused)
