@@ -472,3 +472,57 @@ def test_malformed_index_url_is_one_line_exit_1(tmp_path: Path, url: str) -> Non
     assert (
         lines[0].startswith("Error: bad index URL: ") and "hunter2" not in lines[0] and result.stdout == b""
     )
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://[not-an-address]/page", "https://[::1/a"])
+def test_url_that_does_not_parse(tmp_path: Path, url: str) -> None:
+    # urlsplit raises ValueError on these: the whole run ended in a traceback (the recurring-block
+    # stage takes the site from each record's url), and a page naming one as canonical lost its text
+    body = "A paragraph of body text about the harbour and its ships, long enough to be content."
+    src = tmp_path / "in.jsonl"
+    page = f'<html><head><link rel="canonical" href="{url}"></head><body><p>{body}</p></body></html>'
+    src.write_text(
+        json.dumps({"text": "Plain text with its own words, from a site whose address is odd.", "url": url})
+        + "\n"
+        + json.dumps({"html": page})
+        + "\n"
+        + json.dumps({"text": GOOD})
+        + "\n"
+    )
+    html = tmp_path / "page.html"
+    other = "Another paragraph, in a page file, about the bridge that reopened after its repairs."
+    html.write_text(page.replace(body, other))
+    result = run_cli("clean", str(src), str(html))
+    out, failed = accounted(result)
+    assert result.returncode == 0 and failed == 0 and messages(result) == []
+    assert [o["text"] for o in out] == [
+        "Plain text with its own words, from a site whose address is odd.",
+        body,
+        GOOD,
+        other,
+    ]
+    assert [o["url"] for o in out] == [url, url, None, url]
+
+
+def test_input_that_is_the_output_file_is_not_read(tmp_path: Path) -> None:
+    # `cleanseed clean dir/ > dir/out.jsonl` read its own output as it grew and never ended (it
+    # was at 1 GB when stopped); like cat and grep, such an input is refused, named, and counted
+    good_file(tmp_path)
+    out_path = tmp_path / "out.jsonl"
+    for args in ([str(tmp_path)], [str(out_path), "-"]):
+        with open(out_path, "wb") as out, open(out_path, "rb") as stdin:
+            proc = subprocess.run(
+                [*cleanseed_command(), "clean", *args],
+                stdout=out,
+                stdin=stdin,
+                stderr=subprocess.PIPE,
+                timeout=60,
+            )
+        assert proc.returncode == 0
+        result = subprocess.CompletedProcess(proc.args, 0, out_path.read_bytes(), proc.stderr)
+        out, failed = accounted(result)
+        refused = [
+            f"cleanseed: {name}: input file is the output file" for name in ([str(out_path)] + args[1:])
+        ]
+        assert messages(result) == refused
+        assert [o["text"] for o in out] == ([GOOD] if len(args) == 1 else []) and failed == len(refused)

@@ -1,9 +1,12 @@
 import json
 
+import pytest
 from click.testing import CliRunner
-from conftest import SEEDS
+from conftest import SEEDS, run_cli
 
+import cleanseed
 from cleanseed.cli import main
+from cleanseed.errors import ConfigError
 
 
 def test_every_command_has_help():
@@ -55,3 +58,72 @@ def test_whole_document_duplicates_named_and_droppable(tmp_path):
     dropped = CliRunner().invoke(main, ["clean", "--drop-duplicate-docs", str(src)])
     assert [json.loads(x)["id"] for x in dropped.stdout.splitlines()] == ["a"]
     assert "1 dropped as duplicates" in dropped.stderr
+
+
+BAD_CONFIGS = {
+    "clean = 5\n": "[clean] must be a table",
+    "[[clean]]\njobs = 2\n": "[clean] must be a table",
+    "[other]\nx = 1\n": "unknown table(s) or setting(s) outside a table: other",
+    "jobs = 2\n": "unknown table(s) or setting(s) outside a table: jobs",
+    '[clean]\njobs = "2"\n': "jobs must be an integer, not '2'",
+    "[clean]\njobs = 2.5\n": "jobs must be an integer, not 2.5",
+    "[clean]\njobs = true\n": "jobs must be an integer, not True",
+    '[clean]\nfurniture = "no"\n': "furniture must be true or false, not 'no'",
+    "[clean]\nstrict = 1\n": "strict must be true or false, not 1",
+    "[clean]\ntext_field = 3\n": "text_field must be a string, not 3",
+    '[dedup]\nenabled = "no"\n': "enabled must be true or false, not 'no'",
+    '[dedup]\nthreshold = "0.5"\n': "threshold must be a number, not '0.5'",
+    "[dedup]\nnum_perm = 64.0\n": "num_perm must be an integer, not 64.0",
+    '[dedup]\nmin_words = "x"\n': "min_words must be an integer, not 'x'",
+    "[dedup]\nwindow = 1.5\n": "window must be an integer, not 1.5",
+    "[dedup]\nindex = 5\n": "index must be a string, not 5",
+    "[dedup]\nseed = -1\n": "seed must be in [0, 4294959376], not -1",
+    "[dedup]\nseed = 4294967295\n": "seed must be in [0, 4294959376], not 4294967295",
+    "[dedup]\nnum_perm = 1000000\nbands = 1\n": "num_perm must be at most 1024, not 1000000",
+}
+
+
+@pytest.mark.parametrize("text", BAD_CONFIGS)
+def test_config_of_the_wrong_shape_or_type_is_one_line_exit_1(tmp_path, text):
+    # each of these was a traceback, or was accepted and ran with a setting the file did not mean
+    # ("no" is true, text_field 3 failed every document, a table not read at all went unnoticed)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(text)
+    result = run_cli("clean", "--config", str(cfg), str(SEEDS[0]))
+    err = result.stderr.decode()
+    assert result.returncode == 1 and result.stdout == b""
+    assert err.splitlines() == [f"Error: {BAD_CONFIGS[text]}"]
+
+
+def test_library_options_of_the_wrong_type_raise_config_error():
+    for options in (
+        {"jobs": "2"},
+        {"mark": "yes"},
+        {"threshold": "0.5"},
+        {"text_field": 3},
+        {"colour": "red"},
+    ):
+        with pytest.raises(ConfigError):
+            list(cleanseed.clean([{"text": "A sentence of text."}], **options))
+
+
+def test_binary_config_is_one_line_exit_1(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_bytes(b"[clean]\n\xd0\x00\xff\x7fELF")
+    result = run_cli("clean", "--config", str(cfg), str(SEEDS[0]))
+    assert result.returncode == 1 and result.stdout == b""
+    assert result.stderr.decode().splitlines() == [
+        f"Error: bad config {cfg}: not UTF-8 text (byte 0xd0 at offset 8)"
+    ]
+
+
+def test_library_records_that_are_not_dicts_are_error_records():
+    # they raised AttributeError ('str' object has no attribute 'get') and ended the run; as a
+    # JSONL line that is not an object, each is now a failed record and the others come through
+    good = {"id": "g", "text": "A good document that sits beside the bad ones and comes through."}
+    out = list(cleanseed.clean(["a string", None, 5, [1, 2], b"{}", good]))
+    assert [o["id"] for o in out] == [f"<input>:{n}" for n in range(1, 6)] + ["g"]
+    assert [o.get("error") for o in out[:5]] == [
+        f"record is a {kind}, not a dict" for kind in ("str", "NoneType", "int", "list", "bytes")
+    ]
+    assert out[5]["text"] == good["text"] and "error" not in out[5]

@@ -514,3 +514,35 @@ def test_redis_index_of_an_older_version_is_a_clear_error(redis_url):
     )
     with pytest.raises(IndexError_, match="is a version 1 index; this cleanseed reads version 2"):
         open_index(DedupConfig(index=redis_url))
+
+
+@pytest.mark.parametrize(
+    "meta, log, want",
+    [
+        (b"not json", [], "holds a cleanseed:meta that is not a cleanseed index's"),
+        (b"[1, 2]", [], "holds a cleanseed:meta that is not a cleanseed index's"),
+        (b"\xff\xfe", [], "holds a cleanseed:meta that is not a cleanseed index's"),
+        (None, [b"garbage"], "is damaged: segment 0 of cleanseed:log"),
+        (
+            None,
+            [b"\x01\x00\x00\x00\x01\x00\x00\x00" + b"\x00" * 200],
+            "is damaged: segment 0 of cleanseed:log",
+        ),
+    ],
+)
+def test_redis_keys_cleanseed_did_not_write_are_one_line_exit_1(redis_url, meta, log, want):
+    # were tracebacks: JSONDecodeError or AttributeError from the meta, ValueError from a segment
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    if meta is None:  # a well-formed meta, as this cleanseed writes it, over a damaged log
+        assert run_cli("clean", "-q", "--index", redis_url, str(SEEDS[0])).returncode == 0
+        client.delete("cleanseed:log")
+    else:
+        client.hset("cleanseed:meta", "options", meta)
+    if log:
+        client.rpush("cleanseed:log", *log)
+    result = run_cli("clean", "-q", "--index", redis_url, str(SEEDS[1]))
+    err = result.stderr.decode()
+    assert result.returncode == 1 and result.stdout == b"" and "Traceback" not in err
+    assert len(err.splitlines()) == 1 and want in err, err

@@ -139,7 +139,10 @@ def clean(inputs: tuple[str, ...], config_path: str | None, quiet: bool, **flags
     mark, drop = config.dedup.mark, config.dedup.drop_duplicate_docs
     try:
         for rec in run(
-            _counted(read_sources(inputs, config.text_field, tally=stats.read), stats, progress), config
+            _counted(
+                read_sources(inputs, config.text_field, tally=stats.read, output=stdout), stats, progress
+            ),
+            config,
         ):
             stats.count(rec)
             if rec.error is not None:

@@ -10,6 +10,30 @@ from typing import Any
 
 from cleanseed.errors import ConfigError
 
+MAX_NUM_PERM = 1024  # a sentence's signing takes num_perm x its shingles x 4 bytes of memory
+MAX_SEED = (1 << 32) - 1 - 7919  # numpy's seeds are 32-bit; the band mixing uses seed + 7919
+
+# what each annotation accepts; a bool is not taken for a number, nor a number for a bool
+_KINDS: dict[str, tuple[str, tuple[type, ...]]] = {
+    "bool": ("true or false", (bool,)),
+    "int": ("an integer", (int,)),
+    "float": ("a number", (int, float)),
+    "str": ("a string", (str,)),
+    "str | None": ("a string", (str, type(None))),
+}
+
+
+def _check_types(settings: Any) -> None:
+    """ConfigError unless each field of a settings dataclass holds a value of its annotated type."""
+    for f in dataclasses.fields(settings):
+        kind = _KINDS.get(str(f.type))
+        if kind is None:
+            continue
+        value = getattr(settings, f.name)
+        if not isinstance(value, kind[1]) or (isinstance(value, bool) and bool not in kind[1]):
+            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+            raise ConfigError(f"{f.name} must be {kind[0]}, not {shown}")
+
 
 @dataclass(frozen=True)
 class DedupConfig:
@@ -29,6 +53,11 @@ class DedupConfig:
     index: str | None = None  # None: in memory; a path; or redis://...
 
     def __post_init__(self) -> None:
+        _check_types(self)
+        if self.num_perm > MAX_NUM_PERM:
+            raise ConfigError(f"num_perm must be at most {MAX_NUM_PERM}, not {self.num_perm}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ConfigError(f"seed must be in [0, {MAX_SEED}], not {self.seed}")
         if self.num_perm <= 0 or self.bands <= 0 or self.num_perm % self.bands:
             raise ConfigError(
                 f"num_perm ({self.num_perm}) must be a positive multiple of bands ({self.bands})"
@@ -50,6 +79,7 @@ class Config:
     dedup: DedupConfig = field(default_factory=DedupConfig)
 
     def __post_init__(self) -> None:
+        _check_types(self)
         if self.jobs < 1:
             raise ConfigError("jobs must be >= 1")
 
@@ -76,6 +106,18 @@ def load_config(path: str | Path | None, **overrides: Any) -> Config:
             raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"bad config {path}: {exc}") from exc
+        except UnicodeDecodeError as exc:  # tomllib decodes the whole file first
+            raise ConfigError(
+                f"bad config {path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})"
+            ) from exc
+    unknown_tables = set(data) - {"clean", "dedup"}
+    if unknown_tables:
+        raise ConfigError(
+            f"unknown table(s) or setting(s) outside a table: {', '.join(sorted(unknown_tables))}"
+        )
+    for name in ("clean", "dedup"):
+        if not isinstance(data.get(name, {}), dict):
+            raise ConfigError(f"[{name}] must be a table")
     clean = dict(data.get("clean", {}))
     dedup = dict(data.get("dedup", {}))
     dedup_fields = {f.name for f in dataclasses.fields(DedupConfig)}

@@ -215,13 +215,18 @@ def clean(records: Iterable[dict[str, Any]], **options: Any) -> Iterator[dict[st
     """Library entry point: dicts in (like JSONL records), output dicts out (see SCHEMA.md).
 
     Options are the settings of `Config` and `DedupConfig` by name (`mark=True`, `jobs=2`, ...).
-    Records that cannot be processed are yielded with an `error` key and no `text`.
+    Records that cannot be processed (not a dict, no text, ...) are yielded with an `error` key
+    and no `text`.
     """
     config = load_config(None, **options)
 
     def parse() -> Iterator[Record]:
         for n, obj in enumerate(records, 1):
-            yield record_from_object(obj, f"<input>:{n}", f"<input>:{n}", config.text_field)
+            where = f"<input>:{n}"
+            if isinstance(obj, dict):
+                yield record_from_object(obj, where, where, config.text_field)
+            else:  # as a JSONL line that is not an object: a failed record, the run goes on
+                yield Record(id=where, source=where, error=f"record is a {type(obj).__name__}, not a dict")
 
     for rec in run(parse(), config):
         if rec.error is not None:

@@ -11,6 +11,7 @@ import gzip
 import io
 import os
 import re
+import stat
 import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -66,14 +67,23 @@ def read_sources(
     text_field: str = "text",
     stdin: IO[bytes] | None = None,
     tally: Callable[[int], None] | None = None,
+    output: IO[bytes] | None = None,
 ) -> Iterator[Record]:
-    """Every document of every input, in order; `tally` hears of every input byte read."""
+    """Every document of every input, in order; `tally` hears of every input byte read.
+
+    An input that is the same file as `output` (`cleanseed clean dir/ > dir/out.jsonl`) is not
+    read, as cat and grep do not: it would be read as it grows, without end.
+    """
+    avoid = _file_id(output)
     for path in expand_inputs(inputs):
         if path == "-":
             if stdin is None and sys.stdin is None:  # closed by the shell (<&-)
                 yield Record(id=path, source=path, error="cannot read: standard input is closed")
                 continue
             fin = stdin if stdin is not None else sys.stdin.buffer
+            if avoid is not None and _file_id(fin) == avoid:
+                yield Record(id=path, source=path, error=_IS_OUTPUT)
+                continue
             yield from read_stream(cast(IO[bytes], _Tallied(fin, tally)) if tally else fin, "-", text_field)
             continue
         try:
@@ -83,8 +93,25 @@ def read_sources(
         except OSError as exc:
             yield Record(id=path, source=path, error=f"cannot read: {exc.strerror or exc}")
             continue
+        if avoid is not None and _file_id(fh) == avoid:
+            fh.close()
+            yield Record(id=path, source=path, error=_IS_OUTPUT)
+            continue
         with fh:
             yield from read_stream(cast(IO[bytes], _Tallied(fh, tally)) if tally else fh, path, text_field)
+
+
+_IS_OUTPUT = "input file is the output file"
+
+
+def _file_id(stream: IO[bytes] | None) -> tuple[int, int] | None:
+    """(device, inode) of a regular file open as `stream`; None for anything else (a pipe, a
+    terminal, a stream without a descriptor)."""
+    try:
+        st = os.fstat(stream.fileno()) if stream is not None else None
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None
+    return (st.st_dev, st.st_ino) if st is not None and stat.S_ISREG(st.st_mode) else None
 
 
 class _Tallied(io.RawIOBase):

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
+
+
+def url_host(url: str) -> str:
+    """The host name of a URL, lower-cased; "" when it has none or does not parse (urlsplit
+    raises ValueError on a bracketed host that is not an IPv6 address, or is not closed)."""
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
 
 
 @dataclass(slots=True)

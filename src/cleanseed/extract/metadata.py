@@ -6,10 +6,9 @@ import contextlib
 import json
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from cleanseed.extract.author import extract_author
-from cleanseed.record import Record
+from cleanseed.record import Record, url_host
 
 _WORDS = re.compile(r"\w+")
 # separators between a headline and a site or section name; a colon only next to a site name
@@ -45,8 +44,7 @@ def _site_words(site_name: str | None, url: str | None) -> set[str]:
         names.add(_fold(site_name))
         names.add(_fold(site_name).replace(" ", ""))
     if url:
-        host = urlsplit(url).hostname or ""
-        host = re.sub(r"^(www\d?|m|amp)\.", "", host)
+        host = re.sub(r"^(www\d?|m|amp)\.", "", url_host(url))
         if host:
             names.add(host.replace(".", " "))
             names.update(host.split(".")[:-1])  # each label but the top-level domain

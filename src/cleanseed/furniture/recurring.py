@@ -6,12 +6,11 @@ import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import xxhash
 
 from cleanseed.furniture.rules import _fold, nwords
-from cleanseed.record import Record
+from cleanseed.record import Record, url_host
 
 _DIGITS = re.compile(r"\d+")
 
@@ -20,7 +19,7 @@ def site_of(url: str | None) -> str:
     """The host of a URL without "www.", or "" when there is none (all such documents form one site)."""
     if not url:
         return ""
-    host = urlsplit(url).hostname or ""
+    host = url_host(url)
     return host[4:] if host.startswith("www.") else host
 
 

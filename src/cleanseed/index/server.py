@@ -12,7 +12,7 @@ from cleanseed.config import DedupConfig
 from cleanseed.errors import IndexError_
 from cleanseed.index.memory import Addition, MemoryIndex
 from cleanseed.index.meta import FORMAT, VERSION, signature_options
-from cleanseed.index.runs import _prefixes
+from cleanseed.index.runs import PREFIX_BITS, _prefixes
 
 _PREFIX = "cleanseed:"
 _PAGE = 256  # segments fetched per round trip when catching up
@@ -80,7 +80,15 @@ class RedisIndex(MemoryIndex):
             raise IndexError_(f"cannot reach the index at {self._shown}: {exc}") from exc
         except ValueError as exc:  # a URL option redis-py cannot read
             raise IndexError_(f"bad index URL: {exc}") from exc
-        header = json.loads(meta or "{}")
+        try:
+            header = json.loads(meta or "{}")
+        except ValueError:  # UnicodeDecodeError is one
+            header = None
+        if not isinstance(header, dict):
+            raise IndexError_(
+                f"the index at {self._shown} holds a {_PREFIX}meta that is not a cleanseed index's: "
+                "use another database or empty this one"
+            )
         if header.get("version") != VERSION:
             raise IndexError_(
                 f"the index at {self._shown} is a version {header.get('version')} index; this "
@@ -114,7 +122,14 @@ class RedisIndex(MemoryIndex):
         """Segments of the log into the replica, as one run (a page of them at start-up)."""
         if not segments:
             return
-        parts = [self._unpack_segment(blob) for blob in segments]
+        parts = []
+        for i, blob in enumerate(segments):
+            try:
+                parts.append(self._unpack_segment(blob))
+            except ValueError as exc:  # UnicodeDecodeError is one
+                raise IndexError_(
+                    f"the index at {self._shown} is damaged: segment {self._cursor + i} of {self._log}: {exc}"
+                ) from exc
         self._append(
             np.concatenate([p[0] for p in parts]),
             np.concatenate([p[1] for p in parts]),
@@ -174,6 +189,10 @@ class RedisIndex(MemoryIndex):
         at += k * self._width
         sizes = np.frombuffer(blob, dtype="<u2", count=k, offset=at)
         paras = np.frombuffer(blob, dtype="<u4", count=k, offset=2 * k + at)
+        if at + 6 * k != len(blob):
+            raise ValueError(f"{len(blob)} bytes where its counts make {at + 6 * k}")
+        if counts.sum() != k or (k and int(prefix.max()) >> PREFIX_BITS):
+            raise ValueError("its item counts or band prefixes are out of range")
         return prefix, packed, sizes, paras, doc_ids, counts
 
     def add(
