@@ -1,6 +1,9 @@
+import json
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import xxhash
@@ -176,15 +179,62 @@ def test_aligned_sentences_are_those_of_the_shorter_document():
     assert signed.align(["rewritten"]) is None
 
 
-def test_shared_values_finds_every_pair_of_rows_sharing_a_band_value_once():
-    from cleanseed.dedup.stage import _shared_values
+def test_shared_values_pairs_rows_of_different_documents_sharing_a_band_value_once():
+    from cleanseed.dedup.stage import BATCH_CANDIDATES, _shared_values
 
     rng = np.random.default_rng(5)
+    checked = 0
     for _ in range(200):
-        n, distinct = int(rng.integers(1, 60)), int(rng.integers(1, 12))
+        n, distinct = int(rng.integers(1, 60)), int(rng.integers(3, 12))
         values = rng.integers(0, distinct, (n, 4)).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15 >> 20)
-        later, earlier = _shared_values(values)
+        doc_of = np.sort(rng.integers(0, 6, n))
+        later, earlier = _shared_values(values, doc_of)
         expected = sorted(
-            (i, j) for i in range(n) for j in range(i) if any(values[i, b] == values[j, b] for b in range(4))
+            (i, j)
+            for i in range(n)
+            for j in range(i)
+            if doc_of[j] < doc_of[i] and any(values[i, b] == values[j, b] for b in range(4))
         )
-        assert list(zip(later.tolist(), earlier.tolist())) == expected
+        under_cap = all(
+            sum(values[j, b] == values[i, b] for j in range(i)) <= BATCH_CANDIDATES
+            for i in range(n)
+            for b in range(4)
+        )
+        if under_cap:  # past the cap, the earliest only: the next test
+            checked += 1
+            assert list(zip(later.tolist(), earlier.tolist())) == expected
+    assert checked >= 150
+
+
+def test_shared_values_of_many_near_identical_lines_stay_bounded():
+    from cleanseed.dedup.stage import BATCH_CANDIDATES, _shared_values
+
+    values = np.full((3000, 4), 7, dtype=np.uint64)  # every line shares every band with every other
+    later, _ = _shared_values(values, np.zeros(3000, dtype=np.int64))
+    assert len(later) == 0  # one document: no pair is formed at all
+    doc_of = np.repeat(np.arange(2), 1500)  # two copies: each later line meets the first lines only
+    later, earlier = _shared_values(values, doc_of)
+    assert len(later) == 1500 * BATCH_CANDIDATES
+    assert set(earlier.tolist()) == set(range(BATCH_CANDIDATES))
+
+
+def test_a_page_of_thousands_of_near_identical_lines_runs_in_bounded_memory(tmp_path: Path) -> None:
+    import resource
+
+    lines = [f"The quarterly report for the northern region shows item {i} in stock." for i in range(8000)]
+    page = tmp_path / "table.txt"
+    page.write_text("\n".join(lines))
+
+    def limit() -> None:  # every pair of lines formed (as before) needed ~6 GB here
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    exe = shutil.which("cleanseed") or str(Path(sys.executable).parent / "cleanseed")
+    proc = subprocess.run(
+        [exe, "clean", "-q", str(page)], capture_output=True, timeout=300, preexec_fn=limit, env=_one_thread()
+    )
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert json.loads(proc.stdout)["text"].count("\n\n") == len(lines) - 1
+
+
+def _one_thread() -> dict[str, str]:
+    return {**os.environ, "OPENBLAS_NUM_THREADS": "1"}  # BLAS threads' stacks count against the limit

@@ -106,9 +106,7 @@ class NearDuplicates:
             found_at = dict(zip(hit.tolist(), index.where_many(best_item[hit])))
         # candidates from earlier documents of this batch: they count once kept, after the index's;
         # a pair under the threshold can never decide a match, so only the others are kept
-        later, earlier = _shared_values(index.band_values(keys, sig8))
-        keep = doc_of[earlier] < doc_of[later]
-        later, earlier = later[keep], earlier[keep]
+        later, earlier = _shared_values(index.band_values(keys, sig8), doc_of)
         sim_b = self._similarity(estimate(nib[later], nib[earlier]), size[later], stored_size[earlier])
         close = sim_b >= cfg.threshold
         later, earlier, sim_b = later[close], earlier[close], sim_b[close]
@@ -243,30 +241,46 @@ def _renumbered(paras: list[int]) -> list[int]:
     return [out_index[p] for p in paras]
 
 
-def _shared_values(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs of rows (later, earlier) that share a band value, each pair once."""
+BATCH_CANDIDATES = 16  # per sentence and band, the earlier documents' sentences it is compared with
+
+
+def _shared_values(values: np.ndarray, doc_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of rows (later, earlier) of different documents that share a band value, each pair
+    once; per row and band only the `BATCH_CANDIDATES` earliest rows of earlier documents.
+
+    Only pairs across documents count, and they are the only ones formed: a page of thousands of
+    near-identical lines (a table, a log) shares band values among all of them, and every pair
+    of them used to be formed first, then dropped (5,000 such lines took 2.4 GB). The cap bounds
+    two copies of such a page in one batch; ordinary text has at most 9 rows to a band value.
+    """
     n, bands = values.shape
     flat = (values * np.uint64(bands) + np.arange(bands, dtype=np.uint64)).reshape(-1)
-    order = np.argsort(flat)  # not stable: each pair is put in order below (2x faster than stable)
-    flat = flat[order]
-    same = flat[1:] == flat[:-1]
+    none = np.zeros(0, dtype=np.int64)
+    by_value = flat[np.argsort(flat)]  # not stable: only to find the values that are shared
+    same = by_value[1:] == by_value[:-1]
     if not same.any():
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    # most values are a sentence's own: only the groups of equal values go on
-    grouped = np.zeros(len(flat), dtype=bool)
-    grouped[1:] = same
-    grouped[:-1] |= same
-    flat, rows = flat[grouped], order[grouped] // bands
+        return none, none
+    shared = np.unique(by_value[1:][same])
+    # the entries of shared values, by value, then row (entries are row-major: stable keeps it)
+    at = np.flatnonzero(np.isin(flat, shared))
+    at = at[np.argsort(flat[at], kind="stable")]
+    flat, rows = flat[at], at // bands
+    docs = doc_of[rows]
+    # per entry: where its value's group starts, and where its document's part of the group starts
+    new_value = np.concatenate(([True], flat[1:] != flat[:-1]))
+    new_doc = new_value | np.concatenate(([True], docs[1:] != docs[:-1]))
+    group = np.flatnonzero(new_value)[np.cumsum(new_value) - 1]
+    mine = np.flatnonzero(new_doc)[np.cumsum(new_doc) - 1]
     later: list[np.ndarray] = []
     earlier: list[np.ndarray] = []
-    gap = 1
-    while gap < len(flat):  # members of one group of equal values, `gap` apart
-        same = flat[gap:] == flat[:-gap]
-        if not same.any():
+    for k in range(BATCH_CANDIDATES):  # the group's k-th entry, while it is an earlier document's
+        j = group + k
+        ok = np.flatnonzero(j < mine)
+        if not len(ok):
             break
-        a, b = rows[gap:][same], rows[:-gap][same]
-        later.append(np.maximum(a, b))
-        earlier.append(np.minimum(a, b))
-        gap += 1
+        later.append(rows[ok])
+        earlier.append(rows[j[ok]])
+    if not later:
+        return none, none
     pairs = np.unique(np.concatenate(later) * np.int64(n) + np.concatenate(earlier))
     return pairs // n, pairs % n
