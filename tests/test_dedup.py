@@ -236,5 +236,37 @@ def test_a_page_of_thousands_of_near_identical_lines_runs_in_bounded_memory(tmp_
     assert json.loads(proc.stdout)["text"].count("\n\n") == len(lines) - 1
 
 
+def test_two_copies_of_such_a_page_far_apart_run_in_bounded_memory(tmp_path: Path) -> None:
+    import resource
+
+    page = "\n".join(
+        f"The quarterly report for the northern region shows item {i} in stock." for i in range(5000)
+    )
+    fillers = [
+        {"id": f"f{i}", "text": f"Filler document number {i} about something else."} for i in range(70)
+    ]
+    stream = tmp_path / "pages.jsonl"
+    stream.write_text(
+        "\n".join(json.dumps(r) for r in [{"id": "a", "text": page}, *fillers, {"id": "b", "text": page}])
+        + "\n"
+    )
+
+    def limit() -> None:  # the second copy met every item of each bucket (as before): ~5.4 GB here
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    exe = shutil.which("cleanseed") or str(Path(sys.executable).parent / "cleanseed")
+    proc = subprocess.run(
+        [exe, "clean", "-q", str(stream)],
+        capture_output=True,
+        timeout=300,
+        preexec_fn=limit,
+        env=_one_thread(),
+    )
+    assert proc.returncode == 0, proc.stderr[-500:]
+    second = json.loads(proc.stdout.splitlines()[-1])
+    assert second["id"] == "b" and second["text"] == ""
+    assert len(second["removed"]) == 5000 and {r["of"]["id"] for r in second["removed"]} == {"a"}
+
+
 def _one_thread() -> dict[str, str]:
     return {**os.environ, "OPENBLAS_NUM_THREADS": "1"}  # BLAS threads' stacks count against the limit

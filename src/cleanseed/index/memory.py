@@ -26,12 +26,13 @@ import numpy as np
 
 from cleanseed.dedup import SIG_BITS, bbit
 from cleanseed.index.check import check_arrays
-from cleanseed.index.runs import RunStore, _prefixes, _Run
+from cleanseed.index.runs import BUCKET_CANDIDATES, RunStore, _prefixes, _Run
 
 BUFFER_ITEMS = 4096  # items held in the dict buffer before they become a sorted run
 MERGE_RATIO = 4  # a run is merged into the one before it while that one is < 4x its size
 MAX_RUN_ITEMS = 1 << 20  # runs stop merging past this: bounds the transient copy of a merge
 BATCH_RUN_ITEMS = 256  # one document of this many items, or any batch, becomes a run without the buffer
+SENTENCE_CANDIDATES = 128  # a query's items per sentence at most, the earliest (ordinary text: 79 seen)
 
 assert SIG_BITS == 4, "MemoryIndex packs two 4-bit values a byte"
 
@@ -284,6 +285,7 @@ class MemoryIndex(RunStore):
                         qr.append(r)
                         it.append(hit)
                     else:
+                        hit = hit[:BUCKET_CANDIDATES]
                         qr.extend([r] * len(hit))
                         it.extend(hit)
             if it:
@@ -302,7 +304,12 @@ class MemoryIndex(RunStore):
         if not item_parts:
             return none, none
         pairs = np.unique(np.concatenate(qrow_parts) * np.int64(1 << 40) + np.concatenate(item_parts))
-        return pairs >> 40, pairs & ((1 << 40) - 1)
+        rows, items = pairs >> 40, pairs & ((1 << 40) - 1)
+        rank = np.arange(len(rows)) - np.searchsorted(rows, rows)  # place among the sentence's items
+        keep = rank < SENTENCE_CANDIDATES
+        if not keep.all():
+            rows, items = rows[keep], items[keep]
+        return rows, items
 
     # ---- size, persistence ----
 

@@ -12,6 +12,9 @@ KEYED_RUN_ITEMS = 1 << 16  # runs up to this size keep explicit band values; lar
 PREFIX_BITS = 14  # band-key bits a large run's directory implies (a 2^14 + 1 offsets per band)
 STRIDE = 1 << 13  # a large run's bands start at multiples of this many entries (whole pages)
 CHUNK = 1 << 17  # entries read at a time from a run being merged
+# a query's items per sentence, band and run at most, the earliest: a page of thousands of
+# near-identical lines fills one bucket with all of them (ordinary text: at most 79 seen)
+BUCKET_CANDIDATES = 100
 
 
 def _prefixes(keys: np.ndarray) -> np.ndarray:
@@ -189,7 +192,7 @@ class RunStore:
             lo = np.searchsorted(run.keys, wanted, "left")
             hit = np.flatnonzero(run.keys[np.minimum(lo, len(run.keys) - 1)] == wanted)
             lo, wanted, qrow = lo[hit], wanted[hit], qrow[hit]  # most find nothing: the rest are counted
-            counts = np.searchsorted(run.keys, wanted, "right") - lo
+            counts = np.minimum(np.searchsorted(run.keys, wanted, "right") - lo, BUCKET_CANDIDATES)
             total = int(counts.sum())
             if not total:
                 return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -217,7 +220,7 @@ class RunStore:
         q_parts, i_parts = [], []
         pos = lo
         sel = np.arange(len(pos))
-        while len(sel):
+        for _ in range(BUCKET_CANDIDATES):
             sel = sel[pos[sel] < end[sel]]
             if not len(sel):
                 break
