@@ -137,13 +137,14 @@ def clean(inputs: tuple[str, ...], config_path: str | None, quiet: bool, **flags
     stats = Stats()
     progress = Progress(stderr, enabled=not quiet and stderr.isatty())
     mark, drop = config.dedup.mark, config.dedup.drop_duplicate_docs
+    # closed on the way out, whatever the way: the worker pool is stopped here, before the exit
+    # status is decided, not whenever the generator happens to be collected
+    records = run(
+        _counted(read_sources(inputs, config.text_field, tally=stats.read, output=stdout), stats, progress),
+        config,
+    )
     try:
-        for rec in run(
-            _counted(
-                read_sources(inputs, config.text_field, tally=stats.read, output=stdout), stats, progress
-            ),
-            config,
-        ):
+        for rec in records:
             stats.count(rec)
             if rec.error is not None:
                 progress.close()  # the message on a line of its own, not after the bar
@@ -174,6 +175,8 @@ def clean(inputs: tuple[str, ...], config_path: str | None, quiet: bool, **flags
         if isinstance(exc, OutputError):
             _quiet_pipe()  # what is left in the buffer cannot be written either
         raise click.ClickException(str(exc)) from exc
+    finally:
+        records.close()
     progress.close()
     if not quiet:
         stats.write_summary(stderr)

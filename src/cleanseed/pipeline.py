@@ -17,7 +17,7 @@ import gc
 import multiprocessing
 import signal
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from functools import reduce
 from itertools import chain, islice
 from typing import Any
@@ -69,7 +69,7 @@ def recurring_stage(config: Config) -> Recurring | None:
     return None
 
 
-def run(records: Iterable[Record], config: Config, index: Any = None) -> Iterator[Record]:
+def run(records: Iterable[Record], config: Config, index: Any = None) -> Generator[Record, None, None]:
     """Every record through every stage; failed records pass through untouched.
 
     Without an `index`, one is opened from `config.dedup.index` and closed (saved, for a
