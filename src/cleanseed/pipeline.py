@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import signal
+import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from functools import reduce
@@ -195,7 +196,28 @@ def _ordered(records: Iterable[Record], config: Config) -> Iterator[Done]:
         pool.close()
         pool.join()
     finally:
-        pool.terminate()
+        _stop(pool, pending)
+
+
+STOP_WAIT = 2.0  # seconds a run that ends early (a closed pipe, an error) lets chunks in flight finish
+
+
+def _stop(pool: Any, pending: Iterable[Any]) -> None:
+    """The pool stopped, after a moment for the chunks in flight to finish where the run ended early.
+
+    `Pool.terminate()` kills workers wherever they are, and a worker killed while it writes its
+    result holds the result queue's lock for ever: the pool's own shutdown then waits on that
+    lock without end (seen once, `clean | head -1`, Python 3.13). Workers that are idle hold no
+    lock, so where they finish in time they are closed and joined instead of killed.
+    """
+    deadline = time.monotonic() + STOP_WAIT
+    for result in pending:
+        if not isinstance(result, list):
+            result.wait(max(0.0, deadline - time.monotonic()))
+    if all(isinstance(result, list) or result.ready() for result in pending):
+        pool.close()
+        pool.join()
+    pool.terminate()
 
 
 def _judge_in_order(done: Iterable[Done], config: Config, index: Any) -> Iterator[Record]:
