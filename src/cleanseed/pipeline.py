@@ -193,17 +193,16 @@ def _ordered(records: Iterable[Record], config: Config) -> Iterator[Done]:
             else:
                 sent -= 1
                 yield from head.get()
-        pool.close()
-        pool.join()
     finally:
-        _stop(pool, pending)
+        _stop(pool, pending)  # closes and joins it; kills it only when chunks are still running
 
 
 STOP_WAIT = 2.0  # seconds a run that ends early (a closed pipe, an error) lets chunks in flight finish
 
 
 def _stop(pool: Any, pending: Iterable[Any]) -> None:
-    """The pool stopped, after a moment for the chunks in flight to finish where the run ended early.
+    """The pool closed and joined once the chunks in flight are done: at once at the end of a run,
+    after up to `STOP_WAIT` seconds where it ended early, killed only if they are not done then.
 
     `Pool.terminate()` kills workers wherever they are, and a worker killed while it writes its
     result holds the result queue's lock for ever: the pool's own shutdown then waits on that
