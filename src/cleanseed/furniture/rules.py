@@ -78,10 +78,13 @@ def nwords(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+CHARS_PER_WORD = 12  # a text longer than this many characters a word has too many words
+
+
 def _short(text: str, limit: int) -> bool:
     # a cheap bound first: no rule looks at long paragraphs; then the words, counted once per
     # paragraph (cached) and cheaper than any phrase search, so every rule tests this first
-    return len(text) <= limit * 12 and nwords(text) <= limit
+    return len(text) <= limit * CHARS_PER_WORD and nwords(text) <= limit
 
 
 # the most words a paragraph may have for each rule to look at it
@@ -269,7 +272,7 @@ _LONGEST = max(limit for _, _, limit in RULES)
 
 def classify(text: str) -> str | None:
     """The name of the first rule that calls this paragraph furniture, or None."""
-    if len(text) > _LONGEST * 12:  # `_short`'s cheap bound, for every rule at once
+    if len(text) > _LONGEST * CHARS_PER_WORD:  # `_short`'s cheap bound, for every rule at once
         return None
     n = nwords(text)
     for name, rule, limit in RULES:
