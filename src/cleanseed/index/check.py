@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from cleanseed.index.runs import PREFIX_BITS
+from cleanseed.index.runs import PREFIX_BITS, RUN_ID_BITS
 
-RUN_ITEMS = 1 << 20  # a run's local ids are 20 bits
+RUN_ITEMS = 1 << RUN_ID_BITS
 FIXED = {"sig4", "sizes", "paras", "doc_first", "doc_off", "doc_bytes", "runs"}
 
 
@@ -55,7 +55,9 @@ def check_arrays(arrays: dict[str, np.ndarray], bands: int, width: int, vbits: i
         or np.any(starts != np.cumsum(counts) - counts)
         or int(counts.sum()) != n
     ):
-        raise ValueError(f"runs do not cover the items one after another ({n} items, runs of at most 2^20)")
+        raise ValueError(
+            f"runs do not cover the items one after another ({n} items, runs of at most 2^{RUN_ID_BITS})"
+        )
     expected = set(FIXED)
     for i, m in enumerate(counts.tolist()):
         expected |= _check_run(arrays, i, m, bands, vbits)

@@ -12,6 +12,7 @@ KEYED_RUN_ITEMS = 1 << 16  # runs up to this size keep explicit band values; lar
 PREFIX_BITS = 14  # band-key bits a large run's directory implies (a 2^14 + 1 offsets per band)
 STRIDE = 1 << 13  # a large run's bands start at multiples of this many entries (whole pages)
 CHUNK = 1 << 17  # entries read at a time from a run being merged
+RUN_ID_BITS = 20  # run-local ids: a run holds at most 2^20 items
 # a query's items per sentence, band and run at most, the earliest: a page of thousands of
 # near-identical lines fills one bucket with all of them (ordinary text: at most 79 seen)
 BUCKET_CANDIDATES = 100
@@ -116,8 +117,8 @@ class RunStore:
         made one band at a time so a merge's transient memory is about one band's."""
         keyed = m <= KEYED_RUN_ITEMS
         id_bits = max(1, (m - 1).bit_length())
-        if id_bits > 20:
-            raise ValueError("a run holds at most 2^20 items")
+        if id_bits > RUN_ID_BITS:
+            raise ValueError(f"a run holds at most 2^{RUN_ID_BITS} items")
         fits = PREFIX_BITS + self._vbits + id_bits <= 64
         maps: tuple[mmap.mmap, ...] = ()
         hi: np.ndarray | None = None
