@@ -127,3 +127,44 @@ def test_library_records_that_are_not_dicts_are_error_records():
         f"record is a {kind}, not a dict" for kind in ("str", "NoneType", "int", "list", "bytes")
     ]
     assert out[5]["text"] == good["text"] and "error" not in out[5]
+
+
+def test_config_file_without_jobs_keeps_the_default_jobs(tmp_path, monkeypatch):
+    """A config file that says nothing of jobs leaves the command's default (the cores) alone;
+    one that sets jobs wins over that default, and the flag wins over both."""
+    import cleanseed.cli as cli
+
+    seen = []
+    real_run = cli.run
+
+    def spy(records, config, *args, **kwargs):
+        seen.append(config.jobs)
+        return real_run(records, config, *args, **kwargs)
+
+    monkeypatch.setattr(cli, "run", spy)
+    monkeypatch.setattr(cli, "default_jobs", lambda: 3)
+    silent = tmp_path / "silent.toml"
+    silent.write_text("[dedup]\nthreshold = 0.6\n")
+    sets = tmp_path / "sets.toml"
+    sets.write_text("[clean]\njobs = 2\n")
+    runner = CliRunner()
+    for args in (
+        ["--config", str(silent)],
+        ["--config", str(sets)],
+        ["--config", str(sets), "--jobs", "1"],
+        [],
+    ):
+        result = runner.invoke(main, ["clean", "-q", *args, str(SEEDS[0])])
+        assert result.exit_code == 0, result.output
+    assert seen == [3, 2, 1, 3]
+
+
+def test_load_config_defaults_sit_below_the_file_and_the_overrides(tmp_path):
+    from cleanseed.config import load_config
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[clean]\njobs = 2\n")
+    assert load_config(None, defaults={"jobs": 4}).jobs == 4
+    assert load_config(cfg, defaults={"jobs": 4}).jobs == 2
+    assert load_config(cfg, defaults={"jobs": 4}, jobs=1).jobs == 1
+    assert load_config(None).jobs == 1  # the library's own default: one process

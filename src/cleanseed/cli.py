@@ -129,9 +129,7 @@ def clean(inputs: tuple[str, ...], config_path: str | None, quiet: bool, **flags
             )
         inputs = ("-",)
     try:
-        config = load_config(config_path, **overrides)
-        if flags.get("jobs") is None and config_path is None:
-            config = load_config(None, **dict(overrides, jobs=default_jobs()))
+        config = load_config(config_path, defaults={"jobs": default_jobs()}, **overrides)
     except CleanseedError as exc:
         raise click.ClickException(str(exc)) from exc
     stats = Stats()

@@ -88,10 +88,12 @@ def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
-def load_config(path: str | Path | None, **overrides: Any) -> Config:
+def load_config(path: str | Path | None, defaults: dict[str, Any] | None = None, **overrides: Any) -> Config:
     """Build a Config from an optional TOML file (tables [clean] and [dedup]) and flag overrides.
 
     Overrides whose value is None are ignored, so unset flags keep the file's or the default value.
+    `defaults` (settings of [clean]) stand in for the built-in defaults, below the file: the
+    command's default jobs (the cores) is one.
     """
     data: dict[str, Any] = {}
     if path is not None:
@@ -118,7 +120,7 @@ def load_config(path: str | Path | None, **overrides: Any) -> Config:
     for name in ("clean", "dedup"):
         if not isinstance(data.get(name, {}), dict):
             raise ConfigError(f"[{name}] must be a table")
-    clean = dict(data.get("clean", {}))
+    clean = {**(defaults or {}), **data.get("clean", {})}
     dedup = dict(data.get("dedup", {}))
     dedup_fields = {f.name for f in dataclasses.fields(DedupConfig)}
     clean_fields = {f.name for f in dataclasses.fields(Config)} - {"dedup"}
