@@ -463,7 +463,17 @@ def test_unreachable_index_server_is_one_line_exit_1(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["redis://", "redis://:hunter2@127.0.0.1:abc/0", "redis://127.0.0.1:99999", "redis://[::1"]
+    "url",
+    [
+        "redis://",
+        "redis://:hunter2@127.0.0.1:abc/0",
+        "redis://127.0.0.1:99999",
+        "redis://[::1",
+        # a database that is not a number: redis-py took /x as database 0 and /1/2 as 12
+        "redis://:hunter2@127.0.0.1:6379/x",
+        "redis://127.0.0.1:6379/1/2",
+        "redis://127.0.0.1:6379/-1",
+    ],
 )
 def test_malformed_index_url_is_one_line_exit_1(tmp_path: Path, url: str) -> None:
     result = run_cli("clean", "--index", url, str(good_file(tmp_path)))

@@ -58,6 +58,10 @@ class RedisIndex(MemoryIndex):
             port = parts.port  # raises on a port that is not a number in range
             if not parts.hostname:
                 raise ValueError("no host")
+            # redis-py reads "/x" as database 0 and "/1/2" as 12: a typo would share another index
+            database = parts.path.strip("/")
+            if database and not (database.isascii() and database.isdigit()):
+                raise ValueError(f"the database must be a number, not {database!r}")
         except ValueError as exc:
             raise IndexError_(f"bad index URL: {exc}") from exc
         # `bucket_bits` shaped the version 1 layout; the log has no buckets
