@@ -309,6 +309,22 @@ def test_cli_second_run_finds_the_first_runs_paragraphs(tmp_path):
     assert again["text"] == "" and again["duplicate_of"] == str(SEEDS[0])
 
 
+def test_cli_index_through_a_symlink_updates_its_target(tmp_path):
+    """The index file a symlink names is rewritten, in its own directory; the link stays a link."""
+    store = tmp_path / "store"
+    store.mkdir()
+    target = store / "seen.idx"
+    assert run_cli("clean", "-q", "--index", str(target), str(SEEDS[0])).returncode == 0
+    link = tmp_path / "current.idx"
+    link.symlink_to(target)
+    second = run_cli("clean", "-q", "--index", str(link), str(SEEDS[1]))
+    assert second.returncode == 0, second.stderr
+    assert link.is_symlink() and link.resolve() == target
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["current.idx", "store"]  # no stray temp
+    again = run_cli("clean", "-q", "--index", str(target), str(SEEDS[1]))
+    assert json.loads(again.stdout)["duplicate_of"] == str(SEEDS[1])  # the second run's text is in it
+
+
 def test_cli_signature_options_mismatch_is_one_line_exit_1(tmp_path):
     path = tmp_path / "seen.idx"
     assert run_cli("clean", "-q", "--index", str(path), str(SEEDS[0])).returncode == 0

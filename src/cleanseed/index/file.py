@@ -23,12 +23,15 @@ class FileIndex(MemoryIndex):
     The file is an uncompressed zip of .npy arrays (read with allow_pickle=False) and
     header.json: format, version, the signature options, counts. Writing goes to a temporary
     file beside it, fsynced, then `os.replace`d over it: a run killed at any moment leaves the
-    previous index whole. The new file has the previous one's mode, or a new file's.
+    previous index whole. The new file has the previous one's mode, or a new file's; through a
+    symlink, the file it names is the one replaced.
     """
 
     def __init__(self, path: str | Path, config: DedupConfig) -> None:
         super().__init__(config.num_perm, config.bands)
         self.path = Path(path)
+        # what is rewritten: the file a symlink names, in its own directory; the link stays
+        self._target = Path(os.path.realpath(self.path))
         self.options = signature_options(config)
         self._check_writable()
         if self.path.exists():
@@ -39,7 +42,7 @@ class FileIndex(MemoryIndex):
 
         Nothing is created: the write at the end stays the only one.
         """
-        folder = self.path.parent
+        folder = self._target.parent
         try:
             if not folder.exists():
                 why = f"no such directory {folder}"
@@ -47,7 +50,7 @@ class FileIndex(MemoryIndex):
                 why = f"{folder} is not a directory"
             elif not os.access(folder, os.W_OK | os.X_OK):
                 why = f"directory {folder} is not writable"
-            elif self.path.exists() and not self.path.is_file():
+            elif self._target.exists() and not self._target.is_file():
                 why = f"{self.path} is not a regular file"
             else:
                 return
@@ -132,7 +135,7 @@ class FileIndex(MemoryIndex):
         }
         # created as any new file is (0o666 less the umask; mkstemp's would be 0o600), a random
         # name beside the index, never an existing file
-        tmp = str(self.path.parent / f"{self.path.name}.{secrets.token_hex(8)}.tmp")
+        tmp = str(self._target.parent / f"{self._target.name}.{secrets.token_hex(8)}.tmp")
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except OSError as exc:
@@ -140,7 +143,7 @@ class FileIndex(MemoryIndex):
         try:
             with os.fdopen(fd, "wb") as raw:
                 try:  # a rewrite keeps the previous file's mode
-                    os.fchmod(raw.fileno(), stat.S_IMODE(os.stat(self.path).st_mode))
+                    os.fchmod(raw.fileno(), stat.S_IMODE(os.stat(self._target).st_mode))
                 except FileNotFoundError:
                     pass
                 with zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
@@ -150,7 +153,7 @@ class FileIndex(MemoryIndex):
                             np.lib.format.write_array(fh, np.ascontiguousarray(arr), allow_pickle=False)  # type: ignore[no-untyped-call]
                 raw.flush()
                 os.fsync(raw.fileno())
-            os.replace(tmp, self.path)
+            os.replace(tmp, self._target)
         except BaseException as exc:
             try:
                 os.unlink(tmp)
