@@ -693,3 +693,24 @@ def test_the_lead_beside_the_body_is_kept_first() -> None:
     assert rec.paragraphs[0].startswith("After two years of works the old harbour opens again")
     assert any(p.startswith("The quays were rebuilt") for p in rec.paragraphs)
     assert not any("library" in p for p in rec.paragraphs)  # a teaser after the body is no lead
+
+
+def test_html_file_without_markup_is_read_as_plain_text(tmp_path: Path) -> None:
+    """A `.html` (or a JSONL `html` field) holding plain text, as scrapers save it: its text, as a
+    `.txt` file would give it, not a failed document."""
+    from conftest import run_cli
+
+    text = (
+        "Plain notes saved under a web page's name, with no markup at all.\n\n"
+        "A second paragraph: 3 < 4 and 5 > 2, which is still not a tag.\n"
+    )
+    (tmp_path / "notes.html").write_text(text)
+    (tmp_path / "notes.txt").write_text(text)
+    (tmp_path / "page.jsonl").write_text(json.dumps({"id": "p", "html": text}) + "\n")
+    out = {}
+    for name in ("notes.html", "notes.txt", "page.jsonl"):
+        result = run_cli("clean", "-q", "--no-dedup", str(tmp_path / name))
+        assert result.returncode == 0 and result.stderr == b"", result.stderr
+        out[name] = json.loads(result.stdout)["text"]
+    assert out["notes.html"] == out["notes.txt"] == out["page.jsonl"]
+    assert out["notes.html"].count("\n\n") == 1 and "3 < 4" in out["notes.html"]

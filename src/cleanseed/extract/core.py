@@ -33,6 +33,7 @@ SHORT_TEXT = 700
 SECOND_GAIN = 3.0
 SECOND_OVERLAP = 0.1  # and when it holds at least this share of the first text's words
 _WORDS = re.compile(r"\w+")
+_TAG = re.compile(r"<[A-Za-z!/?]")  # the start of a tag, a comment, a doctype or an end tag
 
 
 class ExtractionTimeout(Exception):
@@ -116,6 +117,12 @@ def extract_record(rec: Record, limit: float = TIME_LIMIT) -> Record:
     try:
         with time_limit(limit):
             tree = load_html(html)
+            if tree is None and _TAG.search(html) is None:
+                # no markup at all: plain text saved under a page's name, read as text is
+                from cleanseed.readers import split_blocks
+
+                rec.paragraphs = split_blocks(html)
+                return rec
             if tree is None:
                 rec.error = "extraction failed: not parseable as HTML"
                 return rec
