@@ -536,3 +536,24 @@ def test_input_that_is_the_output_file_is_not_read(tmp_path: Path) -> None:
         ]
         assert messages(result) == refused
         assert [o["text"] for o in out] == ([GOOD] if len(args) == 1 else []) and failed == len(refused)
+
+
+def test_stray_nul_in_utf8_text_or_html_keeps_the_text(tmp_path: Path) -> None:
+    """A scraped page or text with a stray NUL byte (seen in crawls) is text, the NUL dropped;
+    bytes that are not UTF-8 text around their NULs stay binary, and so do images."""
+    page = "<html><body><article><p>" + GOOD + "</p><p>Second paragraph, caf\u00e9 au lait.</p></article></body></html>"
+    (tmp_path / "a.html").write_bytes(page.encode().replace(b"<p>", b"<p>\x00", 1))
+    (tmp_path / "b.txt").write_bytes(GOOD.encode() + b"\x00\n\nA second paragraph of the note.\n")
+    rng = random.Random(3)
+    (tmp_path / "c.dat").write_bytes(bytes(rng.choice(b"\x00abcdef\xe9\xff") for _ in range(4000)))
+    (tmp_path / "d.txt").write_bytes(("caf\u00e9 " * 50).encode("utf-16-le"))  # no BOM: half NULs
+    result = run_cli("clean", "--no-dedup", str(tmp_path))
+    out, failed = accounted(result)
+    assert failed == 2, result.stderr
+    assert out[0]["text"].startswith(GOOD) and "caf\u00e9 au lait" in out[0]["text"]
+    assert out[1]["text"] == GOOD + "\n\nA second paragraph of the note."
+    assert "\x00" not in out[0]["text"] + out[1]["text"]
+    assert messages(result) == [
+        f"cleanseed: {tmp_path / 'c.dat'}: binary file",
+        f"cleanseed: {tmp_path / 'd.txt'}: binary file",
+    ]

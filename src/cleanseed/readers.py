@@ -6,6 +6,7 @@ Record with `error` set, so the run goes on and the summary can account for it.
 
 from __future__ import annotations
 
+import codecs
 import glob
 import gzip
 import io
@@ -379,8 +380,8 @@ def declared_charset(data: bytes) -> str | None:
 
 
 def is_binary(data: bytes) -> bool:
-    """Bytes that are not text: NULs or many control bytes in the first 8 KiB (of the decoded
-    text, for UTF-16 or UTF-32 with a byte-order mark)."""
+    """Bytes that are not text: NULs (but a stray few in UTF-8) or many control bytes in the
+    first 8 KiB (of the decoded text, for UTF-16 or UTF-32 with a byte-order mark)."""
     bom = bom_encoding(data)
     if bom is not None:
         text = data[bom[1] : 8192].decode(bom[0], errors="ignore")
@@ -388,9 +389,21 @@ def is_binary(data: bytes) -> bool:
         return bool(text) and controls / len(text) > 0.1
     sample = data[:8192]
     if b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return True
+        # a stray NUL in UTF-8 text (a scraped page, seen in crawls) is not binary: text is few
+        # NULs among bytes that decode, which random bytes around them almost never do
+        if sample.count(b"\x00") > len(sample) // 100 or not _is_utf8(sample):
+            return True
     controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
     return bool(sample) and controls / len(sample) > 0.1
+
+
+def _is_utf8(sample: bytes) -> bool:
+    """The bytes decode as UTF-8, but for a character the sample may have cut at its end."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def split_blocks(text: str) -> list[str]:
@@ -407,7 +420,7 @@ def read_document(stream: IO[bytes], source: str, html: bool = False) -> Record:
     if is_binary(data):
         rec.error = "binary file"
         return rec
-    text = decode_bytes(data, declared_charset(data) if html else None)
+    text = decode_bytes(data, declared_charset(data) if html else None).replace("\x00", "")
     if not text.strip():
         rec.error = truncated or "empty document"
         return rec
