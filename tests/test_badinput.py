@@ -541,7 +541,11 @@ def test_input_that_is_the_output_file_is_not_read(tmp_path: Path) -> None:
 def test_stray_nul_in_utf8_text_or_html_keeps_the_text(tmp_path: Path) -> None:
     """A scraped page or text with a stray NUL byte (seen in crawls) is text, the NUL dropped;
     bytes that are not UTF-8 text around their NULs stay binary, and so do images."""
-    page = "<html><body><article><p>" + GOOD + "</p><p>Second paragraph, caf\u00e9 au lait.</p></article></body></html>"
+    page = (
+        "<html><body><article><p>"
+        + GOOD
+        + "</p><p>Second paragraph, caf\u00e9 au lait.</p></article></body></html>"
+    )
     (tmp_path / "a.html").write_bytes(page.encode().replace(b"<p>", b"<p>\x00", 1))
     (tmp_path / "b.txt").write_bytes(GOOD.encode() + b"\x00\n\nA second paragraph of the note.\n")
     rng = random.Random(3)
