@@ -123,19 +123,41 @@ def test_jobs_2_reads_a_bounded_window_ahead():
 
 def test_more_jobs_than_cores_start_at_most_one_worker_a_core(monkeypatch):
     # --jobs 100000 forked a worker per job: a machine's process table filled, nothing gained
-    import multiprocessing.context
+    import multiprocessing.pool
 
     from cleanseed.config import default_jobs
 
     asked = []
-    pool = multiprocessing.context.BaseContext.Pool
+    init = multiprocessing.pool.Pool.__init__
 
     def counted(self, processes=None, *args, **kwargs):
         asked.append(processes)
         if processes > 64:
             raise AssertionError(f"{processes} worker processes asked for")
-        return pool(self, processes, *args, **kwargs)
+        init(self, processes, *args, **kwargs)
 
-    monkeypatch.setattr(multiprocessing.context.BaseContext, "Pool", counted)
+    monkeypatch.setattr(multiprocessing.pool.Pool, "__init__", counted)
     assert list(clean(_docs(100), jobs=100_000)) == list(clean(_docs(100), jobs=1))
     assert asked == [max(2, default_jobs())]
+
+
+def test_worker_pool_handler_thread_does_not_spin(monkeypatch):
+    """multiprocessing.Pool's worker-handler thread woke at every result waiting unread in the
+    result pipe and looped straight back: thousands of wake-ups a run, CPU and the GIL taken
+    from the thread that judges. Ours wakes when a worker exits or the pool's state changes."""
+    import multiprocessing.pool
+
+    if not hasattr(multiprocessing.pool.Pool, "_wait_for_updates"):
+        pytest.skip("this Python's Pool has no worker-handler wait to count")
+    wakes = 0
+    wait = multiprocessing.pool.Pool._wait_for_updates
+
+    def counted(*args, **kwargs):
+        nonlocal wakes
+        wakes += 1
+        return wait(*args, **kwargs)
+
+    monkeypatch.setattr(multiprocessing.pool.Pool, "_wait_for_updates", staticmethod(counted))
+    docs = _docs(3000)
+    assert list(clean(docs, jobs=2)) == list(clean(docs, jobs=1))
+    assert 0 < wakes <= 10

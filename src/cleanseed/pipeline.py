@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import multiprocessing.pool
 import signal
 import time
 from collections import deque
@@ -131,6 +132,20 @@ def _here(records: Iterable[Record], config: Config) -> Iterator[Done]:
         yield from process_chunk(chunk, *work)
 
 
+class _Pool(multiprocessing.pool.Pool):
+    """multiprocessing's Pool, its worker-handler thread woken only when a worker exits or the
+    pool's state changes, as ThreadPool's is.
+
+    Pool's also wakes whenever a result waits unread in the result pipe, and loops back to wait
+    at once: while results wait for this busy process, that thread spins, taking the GIL from
+    the thread that judges. Measured (3.11, --jobs 2, the 20k-paragraph benchmark): 12,000-15,000
+    wake-ups and 0.14-0.17 s of CPU in a 1.2-1.35 s run; without them, 2 wake-ups, 1.08-1.12 s.
+    """
+
+    def _get_sentinels(self) -> list[Any]:
+        return [self._change_notifier._reader]  # type: ignore[attr-defined]
+
+
 _worker: Work | None = None
 
 
@@ -169,7 +184,7 @@ def _ordered(records: Iterable[Record], config: Config) -> Iterator[Done]:
     workers = min(config.jobs, max(2, default_jobs()))
     gc.freeze()  # what exists now stays out of the workers' collections: its pages stay shared
     try:
-        pool = ctx.Pool(workers, initializer=_init_worker, initargs=(config,))
+        pool = _Pool(workers, initializer=_init_worker, initargs=(config,), context=ctx)
     finally:
         gc.unfreeze()
     window = workers * IN_FLIGHT
