@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleanseed.dedup import SHINGLE, Signer, _words_flat, shingle_hashes, sign_many, words
+from cleanseed.dedup.signing import MEMO_MAX
 from cleanseed.normalize import split_sentences
 
 # names, connectors in every case, possessives, acronyms, punctuation, apostrophes, non-ASCII
@@ -93,6 +94,27 @@ def test_sign_many_signs_what_words_gives(documents):
         sigs = signer.signatures(sets)
         assert signed.keys == signer.band_keys(sigs).astype(np.uint64).tobytes()
         assert signed.sig8 == (sigs & 0xFF).astype(np.uint8).tobytes()
+
+
+_WARM = Signer()  # shared by the examples below: its memo holds what earlier ones signed
+
+
+@given(st.lists(st.lists(st.lists(sentence, max_size=3).map(" ".join), max_size=4), max_size=4))
+@settings(max_examples=200, deadline=None)
+def test_rows_from_the_signers_memo_are_what_signing_afresh_gives(documents):
+    assert sign_many(documents, _WARM) == sign_many(documents, Signer())
+    assert len(_WARM.memo) <= MEMO_MAX
+
+
+def test_a_full_memo_starts_afresh_and_signs_the_same(monkeypatch):
+    import cleanseed.dedup.signing as signing
+
+    monkeypatch.setattr(signing, "MEMO_MAX", 5)
+    signer = Signer()
+    docs = [[f"Sentence number {i} of the stream is here. And {i % 3} repeats."] for i in range(12)]
+    for k in range(0, 12, 2):
+        assert sign_many(docs[k : k + 2], signer) == sign_many(docs[k : k + 2], Signer())
+        assert 0 < len(signer.memo) <= 5
 
 
 def _split_sentences_reference(paragraph):

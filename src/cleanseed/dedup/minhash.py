@@ -89,6 +89,9 @@ class Signer:
         self.num_perm, self.bands, self.rows = num_perm, bands, num_perm // bands
         mix = np.random.RandomState(seed + 7919).randint(1, 1 << 62, (bands, self.rows), dtype=np.int64)
         self._band_mix = (mix.astype(np.uint64) << np.uint64(1)) | np.uint64(1)
+        # rows of sentences signed before, by text (`signing.sign_many`): per signer, as they
+        # hold its signatures
+        self.memo: dict[str, tuple[int, int, bytes]] = {}
 
     def signatures(self, sets: list[np.ndarray]) -> np.ndarray:
         """uint32[len(sets), num_perm]; every set must be non-empty."""
