@@ -274,6 +274,13 @@ def classify(text: str) -> str | None:
     """The name of the first rule that calls this paragraph furniture, or None."""
     if len(text) > _LONGEST * CHARS_PER_WORD:  # `_short`'s cheap bound, for every rule at once
         return None
+    return _classify(text)
+
+
+# paragraphs recur across a site's pages (its furniture most of all) and in republished copy:
+# each classified once while recent (up to ~8 MB of short paragraphs held)
+@lru_cache(maxsize=8192)
+def _classify(text: str) -> str | None:
     n = nwords(text)
     for name, rule, limit in RULES:
         if n <= limit and rule(text):
