@@ -116,8 +116,8 @@ def test_jobs_2_reads_a_bounded_window_ahead():
     ahead = 0
     for n, _ in enumerate(run(records(), config), 1):
         ahead = max(ahead, pulled - n)
-    # chunks with the workers and done here, the recurring window, a near-duplicate batch
-    bound = (2 * config.jobs * IN_FLIGHT + 1) * CHUNK + config.dedup.window + 64
+    # chunks with the workers, the one being handed on, the recurring window, a near-duplicate batch
+    bound = (config.jobs * IN_FLIGHT + 1) * CHUNK + config.dedup.window + 64
     assert 0 < ahead <= bound
 
 
