@@ -1,6 +1,8 @@
 """Worker processes: records and signatures cross process boundaries; output identical to one process."""
 
+import os
 import pickle
+from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, SEEDS, run_cli
@@ -123,41 +125,63 @@ def test_jobs_2_reads_a_bounded_window_ahead():
 
 def test_more_jobs_than_cores_start_at_most_one_worker_a_core(monkeypatch):
     # --jobs 100000 forked a worker per job: a machine's process table filled, nothing gained
-    import multiprocessing.pool
+    from concurrent.futures import ProcessPoolExecutor
 
     from cleanseed.config import default_jobs
 
     asked = []
-    init = multiprocessing.pool.Pool.__init__
+    init = ProcessPoolExecutor.__init__
 
-    def counted(self, processes=None, *args, **kwargs):
-        asked.append(processes)
-        if processes > 64:
-            raise AssertionError(f"{processes} worker processes asked for")
-        init(self, processes, *args, **kwargs)
+    def counted(self, max_workers=None, *args, **kwargs):
+        asked.append(max_workers)
+        if max_workers > 64:
+            raise AssertionError(f"{max_workers} worker processes asked for")
+        init(self, max_workers, *args, **kwargs)
 
-    monkeypatch.setattr(multiprocessing.pool.Pool, "__init__", counted)
+    monkeypatch.setattr(ProcessPoolExecutor, "__init__", counted)
     assert list(clean(_docs(100), jobs=100_000)) == list(clean(_docs(100), jobs=1))
     assert asked == [max(2, default_jobs())]
 
 
-def test_worker_pool_handler_thread_does_not_spin(monkeypatch):
-    """multiprocessing.Pool's worker-handler thread woke at every result waiting unread in the
-    result pipe and looped straight back: thousands of wake-ups a run, CPU and the GIL taken
-    from the thread that judges. Ours wakes when a worker exits or the pool's state changes."""
-    import multiprocessing.pool
+def _children(pid):
+    """The pids of a process's children (Linux /proc)."""
+    from pathlib import Path
 
-    if not hasattr(multiprocessing.pool.Pool, "_wait_for_updates"):
-        pytest.skip("this Python's Pool has no worker-handler wait to count")
-    wakes = 0
-    wait = multiprocessing.pool.Pool._wait_for_updates
+    kids = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        kids += [int(k) for k in (task / "children").read_text().split()]
+    return kids
 
-    def counted(*args, **kwargs):
-        nonlocal wakes
-        wakes += 1
-        return wait(*args, **kwargs)
 
-    monkeypatch.setattr(multiprocessing.pool.Pool, "_wait_for_updates", staticmethod(counted))
-    docs = _docs(3000)
-    assert list(clean(docs, jobs=2)) == list(clean(docs, jobs=1))
-    assert 0 < wakes <= 10
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc to find the workers")
+def test_a_worker_killed_mid_run_ends_the_run_with_one_line_not_a_hang(tmp_path):
+    """The out-of-memory killer may kill a worker: multiprocessing.Pool never completed the chunk
+    it held, and the run waited for it for ever. Now: one line on standard error, exit 1."""
+    import json
+    import signal
+    import subprocess
+    import time
+
+    from conftest import cleanseed_command
+
+    big = tmp_path / "big.jsonl"
+    with big.open("w") as fh:
+        for doc in _docs(60_000):
+            fh.write(json.dumps(doc) + "\n")
+    proc = subprocess.Popen(
+        [*cleanseed_command(), "clean", "-q", "--jobs", "2", str(big)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (workers := _children(proc.pid)) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert workers, "no worker process started"
+        os.kill(workers[0], signal.SIGKILL)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    lines = err.decode().splitlines()
+    assert proc.returncode == 1 and len(lines) == 1, err
+    assert lines[0].startswith("Error: a worker process died")

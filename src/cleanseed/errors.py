@@ -33,3 +33,7 @@ class OutputError(CleanseedError):
 
 class IndexError_(CleanseedError):
     """The dedup index cannot be opened, read or written."""
+
+
+class WorkerError(CleanseedError):
+    """A worker process died mid-run: the chunk of documents it held can never come back."""

@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
-import multiprocessing.pool
 import signal
-import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
+from concurrent.futures import wait as wait_futures
+from concurrent.futures.process import BrokenProcessPool
 from functools import reduce
 from itertools import chain, islice
 from typing import Any
 
 from cleanseed.config import Config, default_jobs, load_config
 from cleanseed.dedup import NearDuplicates, Sentences, Signer, sign_many
+from cleanseed.errors import WorkerError
 from cleanseed.furniture import Recurring, furniture
 from cleanseed.normalize import normalize
 from cleanseed.readers import record_from_object
@@ -131,20 +134,6 @@ def _here(records: Iterable[Record], config: Config) -> Iterator[Done]:
         yield from process_chunk(chunk, *work)
 
 
-class _Pool(multiprocessing.pool.Pool):
-    """multiprocessing's Pool, its worker-handler thread woken only when a worker exits or the
-    pool's state changes, as ThreadPool's is.
-
-    Pool's also wakes whenever a result waits unread in the result pipe, and loops back to wait
-    at once: while results wait for this busy process, that thread spins, taking the GIL from
-    the thread that judges. Measured (3.11, --jobs 2, the 20k-paragraph benchmark): 12,000-15,000
-    wake-ups and 0.14-0.17 s of CPU in a 1.2-1.35 s run; without them, 2 wake-ups, 1.08-1.12 s.
-    """
-
-    def _get_sentinels(self) -> list[Any]:
-        return [self._change_notifier._reader]  # type: ignore[attr-defined]
-
-
 _worker: Work | None = None
 
 
@@ -160,12 +149,16 @@ def _work(chunk: list[Record]) -> list[Done]:
 
 
 def _ordered(records: Iterable[Record], config: Config) -> Iterator[Done]:
-    """Records done in input order by a pool of workers, at most jobs*IN_FLIGHT chunks ahead.
+    """Records done in input order by worker processes, at most jobs*IN_FLIGHT chunks ahead.
 
-    Not `Pool.imap`: its feeder thread reads the whole input ahead of the workers. This process
-    only reads, judges and writes: doing chunks itself while it waited for results (as it did)
-    measured 6-7% slower on two cores, a third process on them, and each process's signing
-    memo seeing a third of the stream.
+    Not `Executor.map`: it submits the whole input at once. This process only reads, judges and
+    writes: doing chunks itself while it waited for results (as it did) measured 6-7% slower
+    on two cores, a third process on them, and each process's signing memo seeing a third of
+    the stream. A `ProcessPoolExecutor`, not a `multiprocessing.Pool`: a worker that dies (the
+    out-of-memory killer) breaks it and every chunk in flight fails at once, where a Pool never
+    completed the dead worker's chunk and the run waited for ever; and Pool's worker-handler
+    thread woke at every result waiting unread (12,000-15,000 times and 0.14-0.17 s of CPU in a
+    1.2 s run of the throughput benchmark, taking the GIL from the thread that judges).
     """
     it = iter(records)
     first = list(islice(it, CHUNK))
@@ -174,52 +167,86 @@ def _ordered(records: Iterable[Record], config: Config) -> Iterator[Done]:
         from cleanseed.extract import warm_up
 
         warm_up()  # extraction's imports and tables loaded once, here, not in every worker
-    # per chunk, in input order: a worker's AsyncResult; first the list of the first record, done
+    # per chunk, in input order: a worker's Future; first the list of the first record, done
     # here before the workers start, so that they inherit the tables it loaded (~35 ms)
     pending: deque[Any] = deque([process_chunk(first[:1], *per_document(config))])
     it = chain(first[1:], it)
     ctx = multiprocessing.get_context("fork" if fork else None)
     # more workers than cores gain nothing (the stages use the CPU only), and --jobs 100000 would
-    # fill the process table: at most one a core (two on one core, so a pool is still tried)
+    # fill the process table: at most one a core (two on one core, so workers are still tried)
     workers = min(config.jobs, max(2, default_jobs()))
     gc.freeze()  # what exists now stays out of the workers' collections: its pages stay shared
     try:
-        pool = _Pool(workers, initializer=_init_worker, initargs=(config,), context=ctx)
+        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(config,))
+        if chunk := list(islice(it, CHUNK)):
+            pending.append(pool.submit(_work, chunk))  # the first submit forks the workers
     finally:
         gc.unfreeze()
     window = workers * IN_FLIGHT
     try:
         while True:
             while len(pending) < window and (chunk := list(islice(it, CHUNK))):
-                pending.append(pool.apply_async(_work, (chunk,)))
+                pending.append(pool.submit(_work, chunk))
             if not pending:
                 break
             head = pending.popleft()
-            yield from head if isinstance(head, list) else head.get()
+            yield from head if isinstance(head, list) else _result(head, pool)
+    except BrokenProcessPool as exc:  # from a result or from a submit, whichever meets it first
+        raise WorkerError(
+            "a worker process died (killed, perhaps by the out-of-memory killer); "
+            "the documents it held are lost: run again, with fewer --jobs if memory is short"
+        ) from exc
     finally:
-        _stop(pool, pending)  # closes and joins it; kills it only when chunks are still running
+        _stop(pool, pending)
+
+
+WATCH = 0.5  # seconds between checks that the workers live, while a chunk's result is awaited
+
+
+def _workers(pool: ProcessPoolExecutor) -> list[Any]:
+    # the executor's processes (private, in every Python we support; none if that changes)
+    return list((getattr(pool, "_processes", None) or {}).values())
+
+
+def _result(future: Any, pool: ProcessPoolExecutor) -> list[Done]:
+    """A chunk's result; BrokenProcessPool when a worker has died meanwhile.
+
+    The executor notices a dead worker by itself, except one killed while it wrote a result:
+    its manager thread then waits for the rest of that message for ever. Workers never exit
+    before the run ends, so an exit code means a death.
+    """
+    while True:
+        try:
+            return future.result(timeout=WATCH)  # type: ignore[no-any-return]
+        except FuturesTimeout:
+            if any(p.exitcode is not None for p in _workers(pool)):
+                raise BrokenProcessPool("a worker process died") from None
 
 
 STOP_WAIT = 2.0  # seconds a run that ends early (a closed pipe, an error) lets chunks in flight finish
 
 
-def _stop(pool: Any, pending: Iterable[Any]) -> None:
-    """The pool closed and joined once the chunks in flight are done: at once at the end of a run,
-    after up to `STOP_WAIT` seconds where it ended early, killed only if they are not done then.
+def _stop(pool: ProcessPoolExecutor, pending: Iterable[Any]) -> None:
+    """The workers stopped: at once at the end of a run; where it ended early, after the chunks in
+    flight finish, for up to `STOP_WAIT` seconds, then killed (a slow page must not hold up
+    `clean | head -1`; the executor would wait for it, at shutdown and again at exit).
 
-    `Pool.terminate()` kills workers wherever they are, and a worker killed while it writes its
-    result holds the result queue's lock for ever: the pool's own shutdown then waits on that
-    lock without end (seen once, `clean | head -1`, Python 3.13). Workers that are idle hold no
-    lock, so where they finish in time they are closed and joined instead of killed.
+    Once a worker is dead, this process's end of the result pipe is closed as well: the pipe then
+    has no writer left, so an executor thread waiting for the rest of a dead worker's message
+    gets end-of-file, finds the pool broken and lets shutdown finish.
     """
-    deadline = time.monotonic() + STOP_WAIT
-    for result in pending:
-        if not isinstance(result, list):
-            result.wait(max(0.0, deadline - time.monotonic()))
-    if all(isinstance(result, list) or result.ready() for result in pending):
-        pool.close()
-        pool.join()
-    pool.terminate()
+    futures = [f for f in pending if not isinstance(f, list)]
+    _, running = wait_futures(futures, timeout=STOP_WAIT) if futures else (set(), set())
+    workers = _workers(pool)
+    if running or any(p.exitcode is not None for p in workers):
+        for process in workers:
+            process.kill()
+        for process in workers:
+            process.join()
+        writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+        if writer is not None:
+            writer.close()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _judge_in_order(done: Iterable[Done], config: Config, index: Any) -> Iterator[Record]:
