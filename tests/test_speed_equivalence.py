@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleanseed.dedup import SHINGLE, Signer, _words_flat, shingle_hashes, sign_many, words
-from cleanseed.dedup.signing import MEMO_MAX
+from cleanseed.dedup.signing import MEMO_ROW_BYTES
 from cleanseed.normalize import split_sentences
 
 # names, connectors in every case, possessives, acronyms, punctuation, apostrophes, non-ASCII
@@ -103,14 +103,14 @@ _WARM = Signer()  # shared by the examples below: its memo holds what earlier on
 @settings(max_examples=200, deadline=None)
 def test_rows_from_the_signers_memo_are_what_signing_afresh_gives(documents):
     assert sign_many(documents, _WARM) == sign_many(documents, Signer())
-    assert len(_WARM.memo) <= MEMO_MAX
+    assert len(_WARM.memo) * (8 * _WARM.bands + _WARM.num_perm) <= MEMO_ROW_BYTES
 
 
 def test_a_full_memo_starts_afresh_and_signs_the_same(monkeypatch):
     import cleanseed.dedup.signing as signing
 
-    monkeypatch.setattr(signing, "MEMO_MAX", 5)
     signer = Signer()
+    monkeypatch.setattr(signing, "MEMO_ROW_BYTES", 5 * (8 * signer.bands + signer.num_perm))
     docs = [[f"Sentence number {i} of the stream is here. And {i % 3} repeats."] for i in range(12)]
     for k in range(0, 12, 2):
         assert sign_many(docs[k : k + 2], signer) == sign_many(docs[k : k + 2], Signer())
@@ -190,3 +190,19 @@ def test_fold_is_what_it_was(text):
     from cleanseed.normalize import fold
 
     assert fold(text) == _fold_reference(text)
+
+
+def test_the_memo_is_bounded_in_bytes_whatever_the_signature_size():
+    # rows grow with the permutations and bands: a bound in sentences alone let a memo of
+    # 1024-permutation rows take ~300 MB
+    import cleanseed.dedup.signing as signing
+
+    for num_perm, bands in ((64, 16), (1024, 1024)):
+        signer = Signer(num_perm, bands)
+        width = 8 * bands + num_perm
+        docs = [[f"Sentence {i} of a long stream, each one of them new."] for i in range(3000)]
+        for k in range(0, len(docs), 64):
+            sign_many(docs[k : k + 64], signer)
+        assert 0 < len(signer.memo) * width <= signing.MEMO_ROW_BYTES
+        if width * 3000 <= signing.MEMO_ROW_BYTES:  # all of them fit: none forgotten
+            assert len(signer.memo) == 3000

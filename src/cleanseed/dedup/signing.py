@@ -72,9 +72,10 @@ def sign(paragraphs: list[str], signer: Signer) -> Sentences:
     return sign_many([paragraphs], signer)[0]
 
 
-# sentences a signer remembers, a full memo starting afresh: ~17 MB for news sentences (~130
-# characters), under 40 MB for any, as longer ones than MEMO_CHARS are not remembered
-MEMO_MAX = 1 << 15
+# a signer's memo, emptied when full: rows of at most MEMO_ROW_BYTES in all (32,768 sentences at
+# the default 64 permutations in 16 bands, ~17 MB with news sentences of ~130 characters; fewer
+# with more permutations or bands), of sentences of at most MEMO_CHARS characters
+MEMO_ROW_BYTES = 6 << 20
 MEMO_CHARS = 400
 Row = tuple[int, int, bytes]  # a sentence's words, distinct shingles, and band keys + low bytes
 
@@ -103,8 +104,9 @@ def sign_many(documents: list[list[str]], signer: Signer) -> list[Sentences]:
             new.append(text)
         else:
             rows[text] = row
+    width = 8 * signer.bands + signer.num_perm
     if new:
-        if len(memo) + len(new) > MEMO_MAX:
+        if len(memo) + len(new) > MEMO_ROW_BYTES // width:
             memo.clear()
         for text, row in zip(new, _rows(new, signer)):
             rows[text] = row
@@ -112,7 +114,6 @@ def sign_many(documents: list[list[str]], signer: Signer) -> list[Sentences]:
                 memo[text] = row
     got = [rows[s] for s in sentences]
     judged = [k for k, row in enumerate(got) if row[0]]  # a sentence without words is not judged
-    width = 8 * signer.bands + signer.num_perm
     table = np.frombuffer(b"".join([got[k][2] for k in judged]), dtype=np.uint8).reshape(len(judged), width)
     keys = table[:, : 8 * signer.bands]
     sig8 = table[:, 8 * signer.bands :]
