@@ -548,6 +548,7 @@ def test_stray_nul_in_utf8_text_or_html_keeps_the_text(tmp_path: Path) -> None:
     )
     (tmp_path / "a.html").write_bytes(page.encode().replace(b"<p>", b"<p>\x00", 1))
     (tmp_path / "b.txt").write_bytes(GOOD.encode() + b"\x00\n\nA second paragraph of the note.\n")
+    (tmp_path / "b2.txt").write_bytes(b"Hello world, a short note.\x00 More text.\n")  # under 100 bytes
     rng = random.Random(3)
     (tmp_path / "c.dat").write_bytes(bytes(rng.choice(b"\x00abcdef\xe9\xff") for _ in range(4000)))
     (tmp_path / "d.txt").write_bytes(("caf\u00e9 " * 50).encode("utf-16-le"))  # no BOM: half NULs
@@ -556,6 +557,7 @@ def test_stray_nul_in_utf8_text_or_html_keeps_the_text(tmp_path: Path) -> None:
     assert failed == 2, result.stderr
     assert out[0]["text"].startswith(GOOD) and "caf\u00e9 au lait" in out[0]["text"]
     assert out[1]["text"] == GOOD + "\n\nA second paragraph of the note."
+    assert out[2]["text"] == "Hello world, a short note. More text."
     assert "\x00" not in out[0]["text"] + out[1]["text"]
     assert messages(result) == [
         f"cleanseed: {tmp_path / 'c.dat'}: binary file",

@@ -390,8 +390,8 @@ def is_binary(data: bytes) -> bool:
     sample = data[:8192]
     if b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         # a stray NUL in UTF-8 text (a scraped page, seen in crawls) is not binary: text is few
-        # NULs among bytes that decode, which random bytes around them almost never do
-        if sample.count(b"\x00") > len(sample) // 100 or not _is_utf8(sample):
+        # NULs (one, or 1%) among bytes that decode, which random bytes around them almost never do
+        if sample.count(b"\x00") > max(1, len(sample) // 100) or not _is_utf8(sample):
             return True
     controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
     return bool(sample) and controls / len(sample) > 0.1
