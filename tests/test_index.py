@@ -325,6 +325,15 @@ def test_cli_index_through_a_symlink_updates_its_target(tmp_path):
     assert json.loads(again.stdout)["duplicate_of"] == str(SEEDS[1])  # the second run's text is in it
 
 
+def test_cli_index_that_is_a_symlink_loop_fails_at_open(tmp_path):
+    (tmp_path / "a.idx").symlink_to(tmp_path / "b.idx")
+    (tmp_path / "b.idx").symlink_to(tmp_path / "a.idx")
+    result = run_cli("clean", "-q", "--index", str(tmp_path / "a.idx"), str(SEEDS[0]))
+    lines = result.stderr.decode().splitlines()
+    assert result.returncode == 1 and result.stdout == b"" and len(lines) == 1, result.stderr
+    assert "cannot write index" in lines[0] and "symbolic links" in lines[0]
+
+
 def test_cli_signature_options_mismatch_is_one_line_exit_1(tmp_path):
     path = tmp_path / "seen.idx"
     assert run_cli("clean", "-q", "--index", str(path), str(SEEDS[0])).returncode == 0

@@ -44,6 +44,11 @@ class FileIndex(MemoryIndex):
         """
         folder = self._target.parent
         try:
+            if self.path.is_symlink():
+                try:
+                    os.stat(self.path)  # a loop of links raises here (ELOOP): caught below
+                except FileNotFoundError:
+                    pass  # a dangling link: the file it names is created
             if not folder.exists():
                 why = f"no such directory {folder}"
             elif not folder.is_dir():
