@@ -436,3 +436,17 @@ def test_rules_remove_almost_nothing_from_articles_without_furniture(shared):
     records = ({"id": str(p), "text": p.read_text(encoding="utf-8")} for p in paths)
     removed = [e["text"] for out in clean(records, jobs=1, enabled=False) for e in out["removed"]]
     assert len(removed) <= CLEAN_ARTICLES_CEILING, removed
+
+
+def test_rule_caches_keep_no_long_paragraph():
+    # a cache of 1,024 texts held 1,024 paragraphs of a megabyte (text with no blank lines) and
+    # their folded copies: 660 MB for 300 such documents with --no-dedup
+    from cleanseed.furniture import rules
+
+    before = rules._fold_cached.cache_info().currsize, rules._nwords_cached.cache_info().currsize
+    for k in range(20):
+        text = f"Paragraph {k} " + "word " * rules.CACHED_CHARS
+        assert rules.nwords(text) == rules._count_words(text) == rules.CACHED_CHARS + 2
+        assert rules._fold(text) == text.lower().strip()
+    after = rules._fold_cached.cache_info().currsize, rules._nwords_cached.cache_info().currsize
+    assert after == before

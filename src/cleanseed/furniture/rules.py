@@ -51,10 +51,17 @@ def _whole_words(*path: str) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(rf"\b{re.escape(w)}\b") for w in table)
 
 
-@lru_cache(maxsize=1024)
+# the caches below hold their texts: only short ones (all the rules look at), so that 1,024
+# paragraphs of a megabyte (text with no blank lines) are not kept with their folded copies
+CACHED_CHARS = 2000
+
+
 def _fold(text: str) -> str:
     # the rules and the stage fold each paragraph several times: once is enough
-    return fold(text)
+    return _fold_cached(text) if len(text) <= CACHED_CHARS else fold(text)
+
+
+_fold_cached = lru_cache(maxsize=1024)(fold)
 
 
 # ASCII word characters (what \w matches there) -> "a", everything else -> " "
@@ -66,9 +73,12 @@ _ASCII_WORD_TABLE = bytes(
 _NON_ASCII_WORD = re.compile(r"[^\W\x00-\x7f]")
 
 
-@lru_cache(maxsize=1024)
 def nwords(text: str) -> int:
     r"""Runs of word characters (\w+) in the text."""
+    return _nwords_cached(text) if len(text) <= CACHED_CHARS else _count_words(text)
+
+
+def _count_words(text: str) -> int:
     if not text.isascii() and _NON_ASCII_WORD.search(text) is None:
         # curly quotes and dashes, no letters: each breaks words as the "?" it becomes does
         text = text.encode("ascii", "replace").decode("ascii")
@@ -78,6 +88,7 @@ def nwords(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+_nwords_cached = lru_cache(maxsize=1024)(_count_words)
 CHARS_PER_WORD = 12  # a text longer than this many characters a word has too many words
 
 
