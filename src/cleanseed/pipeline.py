@@ -208,18 +208,22 @@ def _workers(pool: ProcessPoolExecutor) -> list[Any]:
     return list((getattr(pool, "_processes", None) or {}).values())
 
 
+def _died(workers: list[Any]) -> bool:
+    # workers never exit before the run ends, so an exit code means a death
+    return any(p.exitcode is not None for p in workers)
+
+
 def _result(future: Any, pool: ProcessPoolExecutor) -> list[Done]:
     """A chunk's result; BrokenProcessPool when a worker has died meanwhile.
 
     The executor notices a dead worker by itself, except one killed while it wrote a result:
-    its manager thread then waits for the rest of that message for ever. Workers never exit
-    before the run ends, so an exit code means a death.
+    its manager thread then waits for the rest of that message for ever.
     """
     while True:
         try:
             return future.result(timeout=WATCH)  # type: ignore[no-any-return]
         except FuturesTimeout:
-            if any(p.exitcode is not None for p in _workers(pool)):
+            if _died(_workers(pool)):
                 raise BrokenProcessPool("a worker process died") from None
 
 
@@ -238,7 +242,7 @@ def _stop(pool: ProcessPoolExecutor, pending: Iterable[Any]) -> None:
     futures = [f for f in pending if not isinstance(f, list)]
     _, running = wait_futures(futures, timeout=STOP_WAIT) if futures else (set(), set())
     workers = _workers(pool)
-    if running or any(p.exitcode is not None for p in workers):
+    if running or _died(workers):
         for process in workers:
             process.kill()
         for process in workers:
