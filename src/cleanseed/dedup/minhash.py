@@ -74,6 +74,9 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
+Row = tuple[int, int, bytes]  # a sentence's words, distinct shingles, and band keys + low bytes
+
+
 class Signer:
     """MinHash signatures and LSH band keys, many sets at a time."""
 
@@ -91,7 +94,7 @@ class Signer:
         self._band_mix = (mix.astype(np.uint64) << np.uint64(1)) | np.uint64(1)
         # rows of sentences signed before, by text (`signing.sign_many`): per signer, as they
         # hold its signatures
-        self.memo: dict[str, tuple[int, int, bytes]] = {}
+        self.memo: dict[str, Row] = {}
 
     def signatures(self, sets: list[np.ndarray]) -> np.ndarray:
         """uint32[len(sets), num_perm]; every set must be non-empty."""

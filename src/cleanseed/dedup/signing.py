@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from cleanseed.dedup.minhash import Signer, _shingle_sets
+from cleanseed.dedup.minhash import Row, Signer, _shingle_sets
 from cleanseed.dedup.tokens import _TOKEN_HASHES, _tokens_flat
 from cleanseed.normalize import split_sentences
 
@@ -77,7 +77,6 @@ def sign(paragraphs: list[str], signer: Signer) -> Sentences:
 # with more permutations or bands), of sentences of at most MEMO_CHARS characters
 MEMO_ROW_BYTES = 6 << 20
 MEMO_CHARS = 400
-Row = tuple[int, int, bytes]  # a sentence's words, distinct shingles, and band keys + low bytes
 
 
 def sign_many(documents: list[list[str]], signer: Signer) -> list[Sentences]:
